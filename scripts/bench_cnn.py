@@ -1,0 +1,239 @@
+"""Benchmark the NumPy CIFAR-10 CNN against the same network in PyTorch (CPU).
+
+Everything is measured in one run, on the same machine, with the same number
+of threads, and printed as a Markdown table of *ratios* (NumPy time divided
+by PyTorch time; lower is better, 1.0 means as fast as PyTorch):
+
+* forward+backward time per layer type (each layer timed on its own, with
+  the input shape it sees inside the network, summed over layers of a type);
+* one full training step (forward, loss, backward, SGD update) and the
+  *epoch* time extrapolated from it: ``step time * ceil(50000 / batch)``;
+* achieved GFLOP/s of the convolutions (forward + both backward products)
+  next to a plain float32 ``np.matmul`` of the same sizes, timed in the same
+  run, so the ratio says how close the layers get to the BLAS library.
+
+Usage::
+
+    python scripts/bench_cnn.py                    # defaults: batch 128, 2 threads
+    python scripts/bench_cnn.py --threads 1 --repeats 7
+
+PyTorch is only the reference here; the package never imports it.
+Timings on a shared machine are noisy: each number is the median of
+``--repeats`` measurements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from classroom.models.cnn import cifar_cnn  # noqa: E402
+from classroom.nn import CrossEntropyLoss, Module  # noqa: E402
+from classroom.optim import SGD  # noqa: E402
+
+
+def median_time(function, repeats: int, warmup: int = 1) -> float:
+    """Return the median wall time of ``function()`` in seconds."""
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def torch_model_like(torch, model):
+    """Build the PyTorch twin of a ``classroom`` Sequential, with the same weights."""
+    import classroom.nn as cnn
+
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, cnn.Conv2d):
+            twin = torch.nn.Conv2d(
+                layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
+                layer.padding, bias=layer.bias is not None,
+            )
+        elif isinstance(layer, cnn.BatchNorm2d):
+            twin = torch.nn.BatchNorm2d(layer.num_features)
+        elif isinstance(layer, cnn.ReLU):
+            twin = torch.nn.ReLU()
+        elif isinstance(layer, cnn.MaxPool2d):
+            twin = torch.nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding)
+        elif isinstance(layer, cnn.AdaptiveAvgPool2d):
+            twin = torch.nn.AdaptiveAvgPool2d(layer.output_size)
+        elif isinstance(layer, cnn.Flatten):
+            twin = torch.nn.Flatten()
+        elif isinstance(layer, cnn.Linear):
+            twin = torch.nn.Linear(layer.in_features, layer.out_features)
+        else:
+            raise TypeError(f"no PyTorch twin for {type(layer).__name__}")
+        with torch.no_grad():
+            for name, parameter in layer.named_parameters():
+                getattr(twin, name).copy_(torch.from_numpy(parameter.data))
+        layers.append(twin)
+    return torch.nn.Sequential(*layers)
+
+
+def layer_inputs(model, x):
+    """Return the input each layer of ``model`` receives for the batch ``x``."""
+    inputs = []
+    for layer in model.layers:
+        inputs.append(x)
+        x = layer(x)
+    return inputs
+
+
+def conv_flops(layer, input_shape) -> int:
+    """FLOPs of forward + backward (input and weight gradients) of one Conv2d."""
+    batch, _, out_h, out_w = layer.output_shape(input_shape)
+    kernel_h, kernel_w = layer.kernel_size
+    forward = 2 * batch * out_h * out_w * layer.out_channels * layer.in_channels * kernel_h * kernel_w
+    return 3 * forward
+
+
+def conv_gemm_reference(layer, input_shape, repeats: int, rng) -> tuple[float, int]:
+    """Time plain float32 matmuls with the shapes of the conv's three products."""
+    batch, _, out_h, out_w = layer.output_shape(input_shape)
+    rows = batch * out_h * out_w
+    inner = layer.in_channels * layer.kernel_size[0] * layer.kernel_size[1]
+    cols = rng.standard_normal((rows, inner), dtype=np.float32)
+    weight = rng.standard_normal((inner, layer.out_channels), dtype=np.float32)
+    grad = rng.standard_normal((rows, layer.out_channels), dtype=np.float32)
+
+    def three_products():
+        cols @ weight  # forward
+        cols.T @ grad  # weight gradient
+        grad @ weight.T  # input-side gradient
+
+    return median_time(three_products, repeats), 3 * 2 * rows * inner * layer.out_channels
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads (default 2)")
+    parser.add_argument("--repeats", type=int, default=5, help="measurements per number; the median is shown")
+    parser.add_argument("--widths", type=int, nargs="+", default=[32, 64, 128, 256])
+    parser.add_argument("--convs-per-stage", type=int, default=1)
+    parser.add_argument("--train-size", type=int, default=50_000, help="images per epoch for the extrapolation")
+    args = parser.parse_args(argv)
+
+    import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads)
+    rng = np.random.default_rng(0)
+
+    model = cifar_cnn(args.widths, args.convs_per_stage, seed=0)
+    twin = torch_model_like(torch, model)
+    # Synthetic images and labels: only the timing matters here.
+    x = rng.standard_normal((args.batch_size, 3, 32, 32), dtype=np.float32)
+    labels = rng.integers(0, 10, size=args.batch_size)
+    inputs = layer_inputs(model, x)
+
+    # ---- per layer type: forward + backward of each layer on its own
+    per_type: dict[str, list[float]] = {}
+    conv_time = conv_total_flops = gemm_time = gemm_total_flops = 0.0
+    for layer, layer_input, torch_layer in zip(model.layers, inputs, twin):
+        name = type(layer).__name__
+        out = layer(layer_input)
+        grad = np.ones_like(out) / out.size
+
+        def numpy_step(layer=layer, layer_input=layer_input, grad=grad):
+            layer(layer_input)
+            layer.backward(grad)
+
+        torch_input = torch.from_numpy(np.ascontiguousarray(layer_input)).requires_grad_()
+        torch_grad = torch.from_numpy(np.ascontiguousarray(grad))
+
+        def torch_step(torch_layer=torch_layer, torch_input=torch_input, torch_grad=torch_grad):
+            torch_layer(torch_input).backward(torch_grad)
+
+        numpy_seconds = median_time(numpy_step, args.repeats)
+        torch_seconds = median_time(torch_step, args.repeats)
+        totals = per_type.setdefault(name, [0.0, 0.0])
+        totals[0] += numpy_seconds
+        totals[1] += torch_seconds
+        if name == "Conv2d":
+            conv_time += numpy_seconds
+            conv_total_flops += conv_flops(layer, layer_input.shape)
+            seconds, flops = conv_gemm_reference(layer, layer_input.shape, args.repeats, rng)
+            gemm_time += seconds
+            gemm_total_flops += flops
+
+    # ---- one full training step
+    loss_function = CrossEntropyLoss()
+    optimizer = SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+
+    def numpy_train_step():
+        optimizer.zero_grad() if hasattr(optimizer, "zero_grad") else model.zero_grad()
+        logits = model(x)
+        loss_function(logits, labels)
+        model.backward(loss_function.backward())
+        optimizer.step()
+
+    torch_x = torch.from_numpy(x)
+    torch_labels = torch.from_numpy(labels)
+    torch_loss = torch.nn.CrossEntropyLoss()
+    torch_optimizer = torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+
+    def torch_train_step():
+        torch_optimizer.zero_grad()
+        torch_loss(twin(torch_x), torch_labels).backward()
+        torch_optimizer.step()
+
+    numpy_step_seconds = median_time(numpy_train_step, args.repeats, warmup=2)
+    torch_step_seconds = median_time(torch_train_step, args.repeats, warmup=2)
+    steps_per_epoch = math.ceil(args.train_size / args.batch_size)
+
+    # ---- report
+    blas = [info for info in threadpool_info() if info.get("user_api") == "blas"]
+    kernel = ", ".join(f"{info.get('internal_api')} {info.get('version')} {info.get('architecture')}" for info in blas)
+    print(f"## CIFAR-10 CNN: NumPy (classroom) vs PyTorch {torch.__version__}, CPU\n")
+    print(f"- model: widths={args.widths}, convs_per_stage={args.convs_per_stage}, batch={args.batch_size}")
+    print(f"- threads: {args.threads} (torch.set_num_threads, threadpoolctl); BLAS: {kernel}")
+    print(
+        f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
+        f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}"
+    )
+    print(f"- numpy {np.__version__}, Python {platform.python_version()}, {platform.processor() or platform.machine()}")
+    print(f"- each number: median of {args.repeats} runs; ratio = NumPy / PyTorch (lower is better)\n")
+    print("| part | NumPy ms | PyTorch ms | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, (numpy_seconds, torch_seconds) in per_type.items():
+        print(f"| {name} fwd+bwd (all layers) | {numpy_seconds * 1e3:.1f} | {torch_seconds * 1e3:.1f} | {numpy_seconds / torch_seconds:.2f} |")
+    print(
+        f"| training step (fwd+loss+bwd+SGD) | {numpy_step_seconds * 1e3:.1f} | "
+        f"{torch_step_seconds * 1e3:.1f} | {numpy_step_seconds / torch_step_seconds:.2f} |"
+    )
+    print(
+        f"| epoch, extrapolated ({steps_per_epoch} steps x step time) | "
+        f"{numpy_step_seconds * steps_per_epoch * 1e3:.0f} | {torch_step_seconds * steps_per_epoch * 1e3:.0f} | "
+        f"{numpy_step_seconds / torch_step_seconds:.2f} |"
+    )
+    conv_gflops = conv_total_flops / conv_time / 1e9
+    gemm_gflops = gemm_total_flops / gemm_time / 1e9
+    print()
+    print("| convolutions, fwd+bwd | GFLOP/s |")
+    print("|---|---:|")
+    print(f"| classroom Conv2d layers | {conv_gflops:.1f} |")
+    print(f"| plain float32 np.matmul, same shapes | {gemm_gflops:.1f} |")
+    print(f"| ratio (layers / matmul) | {conv_gflops / gemm_gflops:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

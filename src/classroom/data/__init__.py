@@ -1,0 +1,62 @@
+"""Datasets for the course: loading, splitting, batching, augmenting.
+
+Loaders read the real datasets from the data directory
+(``$CLASSROOM_DATA``, default ``~/.cache/classroom``) and cache the decoded
+arrays in its ``cache/`` folder:
+
+* :func:`load_mnist` — MNIST digits (official IDX files);
+* :func:`load_iris` — Iris flowers (shipped with the package);
+* :func:`load_cifar10` — CIFAR-10 (official binary version or image folders);
+* :func:`load_celeba` — CelebA faces (centre-cropped squares);
+* :func:`load_image_folder` — any ``[split/]class/image`` folder or archive.
+
+Helpers: :func:`stratified_split`, :func:`batches`, :func:`random_crop_flip`,
+:func:`to_float_nchw`, :func:`normalize`, :func:`mnist_as_float`.
+"""
+
+from .augment import random_crop_flip
+from .batches import batches
+from .celeba import load_celeba
+from .cifar10 import CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, load_cifar10
+from .download import download_file, file_digest, verify_digest
+from .errors import ChecksumError, CorruptDataError, MissingDataError
+from .idx import parse_idx, read_idx
+from .image_folder import ImageFolder, decode_image, load_image_folder
+from .iris import Iris, load_iris
+from .mnist import MNIST_MEAN, MNIST_SHA256, MNIST_STD, load_mnist
+from .paths import cache_dir, resolve_data_dir
+from .splits import stratified_split
+from .transforms import mnist_as_float, normalize, to_float_nchw
+
+__all__ = [
+    "CIFAR10_CLASSES",
+    "CIFAR10_MEAN",
+    "CIFAR10_STD",
+    "MNIST_MEAN",
+    "MNIST_SHA256",
+    "MNIST_STD",
+    "ChecksumError",
+    "CorruptDataError",
+    "ImageFolder",
+    "Iris",
+    "MissingDataError",
+    "batches",
+    "cache_dir",
+    "decode_image",
+    "download_file",
+    "file_digest",
+    "load_celeba",
+    "load_cifar10",
+    "load_image_folder",
+    "load_iris",
+    "load_mnist",
+    "mnist_as_float",
+    "normalize",
+    "parse_idx",
+    "random_crop_flip",
+    "read_idx",
+    "resolve_data_dir",
+    "stratified_split",
+    "to_float_nchw",
+    "verify_digest",
+]

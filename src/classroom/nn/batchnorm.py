@@ -1,0 +1,234 @@
+"""Batch normalisation: ``BatchNorm1d`` and ``BatchNorm2d``.
+
+In training mode each channel is normalised with the mean and variance of
+the current batch (over the batch and, for images, all pixels)::
+
+    x_hat = (x - mean) / sqrt(var + eps)
+    out   = weight * x_hat + bias
+
+and an exponential moving average of those statistics is kept in the buffers
+``running_mean`` and ``running_var``. In evaluation mode the running
+statistics are used instead, so a prediction does not depend on the other
+images in the batch. Everything follows PyTorch, including the *unbiased*
+variance (divided by ``count - 1``) in ``running_var`` while the batch itself
+is normalised with the biased one.
+
+Inside, the input is viewed as a ``(count, channels)`` matrix with channels
+last (free for the channels-last memory that ``Conv2d`` produces), so every
+statistic is a fast column reduction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    """Shared code: subclasses define which input shapes they accept."""
+
+    expected_shapes = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True, *, dtype=np.float32):
+        super().__init__()
+        if int(num_features) < 1:
+            raise ValueError(f"{type(self).__name__} needs num_features >= 1, got {num_features}")
+        self.num_features = int(num_features)
+        self.eps = float(eps)
+        self.momentum = momentum
+        self.affine = bool(affine)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        else:
+            self.weight = None
+            self.bias = None
+        self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+        self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        self._cache = None
+
+    # ------------------------------------------------------------ layout
+    def _check_input(self, x) -> None:
+        if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"{self!r} expects a floating-point ndarray, got {type(x).__name__}")
+        if x.ndim not in self.valid_ndims or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{self!r} expects input of shape {self.expected_shapes} with "
+                f"channels={self.num_features}, got {x.shape}"
+            )
+
+    @staticmethod
+    def _as_matrix(x):
+        """View ``x`` (channels on axis 1) as a C-contiguous ``(count, channels)`` matrix."""
+        channels_last = np.moveaxis(x, 1, -1)
+        return np.ascontiguousarray(channels_last).reshape(-1, x.shape[1]), channels_last.shape
+
+    @staticmethod
+    def _from_matrix(matrix, channels_last_shape):
+        """Undo ``_as_matrix``: return a channels-on-axis-1 view of the matrix."""
+        return np.moveaxis(matrix.reshape(channels_last_shape), -1, 1)
+
+    # ----------------------------------------------------------- forward
+    def forward(self, x):
+        """Normalise each channel (batch statistics in training, running ones in eval).
+
+        Parameters
+        ----------
+        x : ndarray with channels on axis 1
+            See the subclass for the accepted shapes.
+
+        Returns
+        -------
+        ndarray of the same shape as ``x``
+        """
+        self._check_input(x)
+        matrix, channels_last_shape = self._as_matrix(x)
+        count = matrix.shape[0]
+        if self.training:
+            if count < 2:
+                raise ValueError(
+                    f"{self!r} in training mode needs more than one value per channel to "
+                    f"compute a variance, got input of shape {x.shape}; use a larger batch or eval()"
+                )
+            mean = matrix.mean(axis=0)
+            centered = matrix - mean
+            var = np.einsum("ij,ij->j", centered, centered) / count
+            self._update_running_stats(mean, var, count)
+        else:
+            mean = self.running_mean.astype(matrix.dtype)
+            var = self.running_var.astype(matrix.dtype)
+            centered = matrix - mean
+        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(matrix.dtype)
+        normalized = centered
+        normalized *= inv_std  # in place: ``centered`` is not needed any more
+        if self.affine:
+            out = normalized * self.weight.data
+            out += self.bias.data
+        else:
+            out = normalized.copy()
+        self._cache = (normalized, inv_std, channels_last_shape, self.training)
+        return self._from_matrix(out, channels_last_shape)
+
+    def _update_running_stats(self, mean, var, count: int) -> None:
+        """Blend the batch statistics into the running ones (PyTorch's rule)."""
+        self.num_batches_tracked = self.num_batches_tracked + 1
+        if self.momentum is None:  # cumulative moving average
+            factor = 1.0 / float(self.num_batches_tracked)
+        else:
+            factor = float(self.momentum)
+        unbiased_var = var * (count / (count - 1))
+        dtype = self.running_mean.dtype
+        self.running_mean = ((1 - factor) * self.running_mean + factor * mean).astype(dtype)
+        self.running_var = ((1 - factor) * self.running_var + factor * unbiased_var).astype(dtype)
+
+    # ---------------------------------------------------------- backward
+    def backward(self, grad_output):
+        """Return the input gradient; add the gradients of ``weight`` and ``bias``.
+
+        Parameters
+        ----------
+        grad_output : ndarray of the same shape as the last input
+
+        Returns
+        -------
+        ndarray of the same shape as the last input
+
+        Notes
+        -----
+        In training mode the mean and variance depend on every input, which
+        gives the well-known formula (``g`` the output gradient, ``N`` the
+        count per channel)::
+
+            dx = weight * inv_std * (g - mean(g) - x_hat * mean(g * x_hat))
+
+        In evaluation mode the statistics are constants: ``dx = weight * inv_std * g``.
+        """
+        if self._cache is None:
+            raise RuntimeError(f"{self!r}.backward() needs a forward() call first")
+        normalized, inv_std, channels_last_shape, was_training = self._cache
+        grad, _ = self._as_matrix(grad_output)
+        if grad.shape != normalized.shape:
+            raise ValueError(
+                f"{self!r}.backward expects grad_output of the last input's shape, got {grad_output.shape}"
+            )
+        grad = grad.astype(normalized.dtype, copy=False)
+        grad_sum = grad.sum(axis=0)
+        grad_dot_normalized = np.einsum("ij,ij->j", grad, normalized)
+        if self.affine:
+            self.weight.grad += grad_dot_normalized
+            self.bias.grad += grad_sum
+            scale = self.weight.data * inv_std
+        else:
+            scale = inv_std
+        if was_training:
+            count = grad.shape[0]
+            grad_input = normalized * (-grad_dot_normalized / count)
+            grad_input += grad
+            grad_input -= grad_sum / count
+            grad_input *= scale
+        else:
+            grad_input = grad * scale
+        return self._from_matrix(grad_input, channels_last_shape)
+
+    def extra_repr(self) -> str:
+        """Describe the layer like PyTorch does."""
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation for images: one mean and variance per channel.
+
+    Parameters
+    ----------
+    num_features : int
+        Number of channels ``C`` of the input ``(batch, C, height, width)``.
+    eps : float, default 1e-5
+        Added to the variance before the square root.
+    momentum : float or None, default 0.1
+        Weight of the newest batch in the running statistics; None means a
+        plain cumulative average (as in PyTorch).
+    affine : bool, default True
+        Learn a per-channel scale ``weight`` (init 1) and shift ``bias`` (init 0).
+    dtype : numpy dtype, default float32
+        dtype of parameters and buffers.
+
+    Attributes
+    ----------
+    running_mean, running_var : ndarray of shape (num_features,)
+        Buffers (saved in ``state_dict``), initialised to 0 and 1.
+    num_batches_tracked : ndarray of shape ()
+        int64 count of training batches seen.
+
+    Examples
+    --------
+    >>> bn = BatchNorm2d(3)
+    >>> out = bn(np.random.default_rng(0).normal(5.0, 2.0, size=(8, 3, 4, 4)))
+    >>> bool(abs(out.mean()) < 1e-6)
+    True
+    """
+
+    valid_ndims = (4,)
+    expected_shapes = "(batch, channels, height, width)"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation for feature vectors ``(batch, C)`` or sequences ``(batch, C, length)``.
+
+    Parameters
+    ----------
+    num_features : int
+        Number of features ``C``.
+    eps : float, default 1e-5
+        Added to the variance before the square root.
+    momentum : float or None, default 0.1
+        Weight of the newest batch in the running statistics.
+    affine : bool, default True
+        Learn a per-feature scale and shift.
+    dtype : numpy dtype, default float32
+        dtype of parameters and buffers.
+    """
+
+    valid_ndims = (2, 3)
+    expected_shapes = "(batch, channels) or (batch, channels, length)"

@@ -1,0 +1,375 @@
+"""``Conv2d``: a 2-D convolution as one big matrix multiplication (im2col).
+
+Shapes follow PyTorch: the input is ``(batch, in_channels, height, width)``
+(NCHW) and the weight is ``(out_channels, in_channels, kernel_h, kernel_w)``.
+
+Inside, the layer works channels-last (NHWC, see ``classroom.nn.im2col``):
+
+1. view the input as NHWC with ``x.transpose(0, 2, 3, 1)`` (free when the
+   memory already is channels-last, which it is for the output of a previous
+   ``Conv2d``),
+2. copy every window into a row of ``cols`` (im2col),
+3. one matrix product ``cols @ weight_matrix`` gives the output as NHWC,
+4. return it as an NCHW-*shaped* view of that NHWC memory: no copy.
+
+So the arrays you see have the familiar NCHW shape, but consecutive layers
+hand each other channels-last memory, as PyTorch does with
+``memory_format=torch.channels_last``. Element-wise NumPy operations (ReLU,
+batch norm) keep that memory layout, so nothing is transposed back and forth.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._checks import check_same_dtype
+from .im2col import as_pair, col2im, conv_output_size, im2col, pad_nhwc
+from .module import Module, Parameter
+
+
+def check_image_batch(layer_name: str, x, channels: int | None = None) -> None:
+    """Raise a clear error unless ``x`` is a 4-D ``(batch, channels, height, width)`` float array.
+
+    Parameters
+    ----------
+    layer_name : str
+        How the layer prints itself, for example ``"Conv2d(3, 32, kernel_size=(3, 3))"``.
+    x : ndarray
+        The input to check.
+    channels : int, optional
+        The expected number of channels; not checked when None.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a NumPy floating-point array.
+    ValueError
+        If ``x`` is not 4-D or has the wrong number of channels.
+    """
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(
+            f"{layer_name} expects a floating-point ndarray of shape "
+            f"(batch, channels, height, width), got {kind}; convert with x.astype(np.float32)"
+        )
+    if x.ndim != 4:
+        raise ValueError(
+            f"{layer_name} expects input of shape (batch, channels, height, width), got "
+            f"{x.shape}; add a batch axis with x[None] for a single image"
+        )
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(
+            f"{layer_name} expects input of shape (batch, {channels}, height, width), got "
+            f"{x.shape}: {x.shape[1]} channels instead of {channels}"
+        )
+
+
+def to_nhwc_contiguous(array):
+    """Return ``array`` (NCHW-shaped) as a C-contiguous NHWC array, copying only if needed.
+
+    Parameters
+    ----------
+    array : ndarray of shape (batch, channels, height, width)
+
+    Returns
+    -------
+    ndarray of shape (batch, height, width, channels)
+    """
+    return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, as in every deep-learning library).
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input image.
+    out_channels : int
+        Number of filters, which is the number of output channels.
+    kernel_size : int or tuple of int
+        Filter height and width.
+    stride : int or tuple of int, default 1
+        Step between neighbouring windows.
+    padding : int or tuple of int, default 0
+        Zeros added on each side of the height and width axes.
+    bias : bool, default True
+        Learn one additive bias per output channel.
+    rng : numpy.random.Generator or int, optional
+        Random generator (or seed) for the initial weights; a fresh
+        unseeded generator when None.
+    dtype : numpy dtype, default float32
+        dtype of the parameters. Use float64 for gradient checks.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (out_channels, in_channels, kernel_h, kernel_w)
+        Initialised like PyTorch: uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``
+        with ``fan_in = in_channels * kernel_h * kernel_w``.
+    bias : Parameter of shape (out_channels,) or None
+        Same initial range as the weight.
+
+    Notes
+    -----
+    Output size along each axis: ``(size + 2*padding - kernel) // stride + 1``.
+
+    Examples
+    --------
+    >>> conv = Conv2d(3, 8, kernel_size=3, padding=1, rng=np.random.default_rng(0))
+    >>> conv(np.zeros((2, 3, 32, 32), dtype=np.float32)).shape
+    (2, 8, 32, 32)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        bias: bool = True,
+        *,
+        rng=None,
+        dtype=np.float32,
+    ):
+        super().__init__()
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.kernel_size = as_pair(kernel_size, "kernel_size")
+        self.stride = as_pair(stride, "stride")
+        self.padding = as_pair(padding, "padding")
+        if self.in_channels < 1 or self.out_channels < 1:
+            raise ValueError(
+                f"Conv2d needs at least one input and one output channel, got "
+                f"in_channels={in_channels}, out_channels={out_channels}"
+            )
+        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
+            raise ValueError(
+                f"Conv2d needs kernel_size >= 1, stride >= 1 and padding >= 0, got "
+                f"kernel_size={kernel_size}, stride={stride}, padding={padding}"
+            )
+        rng = np.random.default_rng(rng)
+        kernel_h, kernel_w = self.kernel_size
+        fan_in = self.in_channels * kernel_h * kernel_w
+        bound = 1.0 / math.sqrt(fan_in)
+        shape = (self.out_channels, self.in_channels, kernel_h, kernel_w)
+        self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(dtype))
+        if bias:
+            self.bias = Parameter(rng.uniform(-bound, bound, size=self.out_channels).astype(dtype))
+        else:
+            self.bias = None
+        # Scratch arrays reused between calls (not learnable, not saved).
+        self._workspace: dict[str, np.ndarray] = {}
+        self._cache = None
+
+    # ------------------------------------------------------------ helpers
+    def _scratch(self, name: str, shape: tuple, dtype, fill=None):
+        """Return a reusable scratch array; ``fill`` initialises it only when (re)allocated."""
+        array = self._workspace.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = np.empty(shape, dtype=dtype) if fill is None else np.full(shape, fill, dtype=dtype)
+            self._workspace[name] = array
+        return array
+
+    def weight_matrix(self):
+        """Return the weight as the ``(kernel_h*kernel_w*in_channels, out_channels)`` matrix used inside.
+
+        Rows are ordered like the columns of ``im2col``: kernel row, kernel
+        column, then input channel.
+        """
+        kernel_h, kernel_w = self.kernel_size
+        matrix = self.weight.data.transpose(2, 3, 1, 0)
+        return matrix.reshape(kernel_h * kernel_w * self.in_channels, self.out_channels)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Return the output shape for an input of shape ``(batch, in_channels, height, width)``.
+
+        Raises
+        ------
+        ValueError
+            If the padded input is smaller than the kernel.
+        """
+        batch, _, height, width = input_shape
+        (kernel_h, kernel_w), (pad_h, pad_w) = self.kernel_size, self.padding
+        if height + 2 * pad_h < kernel_h or width + 2 * pad_w < kernel_w:
+            raise ValueError(
+                f"{self!r} got input of shape {tuple(input_shape)}: the padded image "
+                f"({height + 2 * pad_h}x{width + 2 * pad_w}) is smaller than the kernel "
+                f"({kernel_h}x{kernel_w}); use a larger image or more padding"
+            )
+        out_h = conv_output_size(height, kernel_h, self.stride[0], pad_h)
+        out_w = conv_output_size(width, kernel_w, self.stride[1], pad_w)
+        return batch, self.out_channels, out_h, out_w
+
+    # ------------------------------------------------------------ forward
+    def forward(self, x):
+        """Convolve a batch of images.
+
+        Parameters
+        ----------
+        x : ndarray of shape (batch, in_channels, height, width)
+
+        Returns
+        -------
+        ndarray of shape (batch, out_channels, out_h, out_w)
+            NCHW-shaped view of channels-last memory; same dtype as the weight.
+
+        Raises
+        ------
+        ValueError
+            If the input is not 4-D, has the wrong number of channels or is
+            smaller than the kernel.
+        TypeError
+            If the input is not a float array of the parameters' dtype.
+        """
+        check_image_batch(repr(self), x, self.in_channels)
+        dtype = self.weight.data.dtype
+        check_same_dtype(x, dtype, repr(self))
+        batch, _, out_h, out_w = self.output_shape(x.shape)
+        _, _, height, width = x.shape
+        (pad_h, pad_w) = self.padding
+
+        # 1. Channels-last, padded copy of the input. The buffer is reused: its
+        #    zero border is written once, only the interior changes.
+        x_nhwc = x.transpose(0, 2, 3, 1)
+        padded_shape = (batch, height + 2 * pad_h, width + 2 * pad_w, self.in_channels)
+        if pad_h or pad_w:
+            padded = self._scratch("padded", padded_shape, dtype, fill=0)
+            padded = pad_nhwc(x_nhwc, self.padding, out=padded)
+        else:
+            padded = x_nhwc  # im2col below reads the (possibly strided) view directly
+
+        # 2. im2col: one row per output pixel.
+        kernel_h, kernel_w = self.kernel_size
+        cols_shape = (batch, out_h, out_w, kernel_h, kernel_w, self.in_channels)
+        cols = im2col(padded, self.kernel_size, self.stride, out=self._scratch("cols", cols_shape, dtype))
+        cols = cols.reshape(batch * out_h * out_w, -1)
+
+        # 3. One matrix product; the bias is added in place.
+        weight_matrix = self.weight_matrix()
+        out = cols @ weight_matrix
+        if self.bias is not None:
+            out += self.bias.data
+
+        if self.training:
+            self._cache = (cols, weight_matrix, x.shape, padded_shape)
+        else:
+            self._cache = None
+        # 4. NCHW-shaped view of the NHWC result (no copy).
+        return out.reshape(batch, out_h, out_w, self.out_channels).transpose(0, 3, 1, 2)
+
+    # ----------------------------------------------------------- backward
+    def backward(self, grad_output):
+        """Return the gradient with respect to the input; add weight and bias gradients.
+
+        Parameters
+        ----------
+        grad_output : ndarray of shape (batch, out_channels, out_h, out_w)
+            Gradient of the loss with respect to this layer's output.
+
+        Returns
+        -------
+        ndarray of shape (batch, in_channels, height, width)
+            Gradient of the loss with respect to the input of the last
+            ``forward`` call (made in training mode).
+        """
+        if self._cache is None:
+            raise RuntimeError(
+                f"{self!r}.backward() needs a forward() call in training mode first "
+                "(call model.train() before training)"
+            )
+        cols, _, input_shape, _ = self._cache
+        expected = self.output_shape(input_shape)
+        if tuple(grad_output.shape) != expected:
+            raise ValueError(
+                f"{self!r}.backward expects grad_output of shape {expected} (the output "
+                f"shape of the last forward), got {tuple(grad_output.shape)}"
+            )
+        grad = to_nhwc_contiguous(grad_output).reshape(-1, self.out_channels)
+        grad = grad.astype(cols.dtype, copy=False)
+
+        # Parameter gradients: dW = cols^T @ grad, db = sum of grad over pixels.
+        kernel_h, kernel_w = self.kernel_size
+        grad_weight = cols.T @ grad
+        grad_weight = grad_weight.reshape(kernel_h, kernel_w, self.in_channels, self.out_channels)
+        self.weight.grad += grad_weight.transpose(3, 2, 0, 1)
+        if self.bias is not None:
+            self.bias.grad += grad.sum(axis=0)
+
+        _, _, out_h, out_w = expected
+        pad_h, pad_w = self.padding
+        # Two ways to the input gradient; pick the one that moves less memory
+        # (measured with scripts/bench_cnn.py): col2im writes and re-reads
+        # kernel_h*kernel_w*in_channels numbers per output pixel, the
+        # convolution route kernel_h*kernel_w*out_channels.
+        stride_one = self.stride == (1, 1) and pad_h < kernel_h and pad_w < kernel_w
+        if stride_one and self.in_channels >= self.out_channels:
+            grad_input = self._input_gradient_as_convolution(grad, input_shape, (out_h, out_w))
+        else:
+            grad_input = self._input_gradient_by_col2im(grad, input_shape, (out_h, out_w))
+        return grad_input.transpose(0, 3, 1, 2)
+
+    def _input_gradient_by_col2im(self, grad, input_shape, output_size):
+        """Input gradient for any stride: ``grad @ W^T`` per window entry, then col2im.
+
+        Returns the NHWC gradient of shape (batch, height, width, in_channels).
+        """
+        batch, _, height, width = input_shape
+        out_h, out_w = output_size
+        kernel_h, kernel_w = self.kernel_size
+        pad_h, pad_w = self.padding
+        # The gradient of every window entry, computed one kernel offset at a
+        # time: offset (i, j) gets grad @ weight[:, :, i, j]. Storing the result
+        # offset-major, (kernel_h, kernel_w, batch, out_h, out_w, in_channels),
+        # makes each of col2im's additions read one contiguous block.
+        weight_per_offset = self.weight.data.transpose(2, 3, 0, 1).reshape(kernel_h * kernel_w, self.out_channels, self.in_channels)
+        grad_cols = np.matmul(grad, weight_per_offset)
+        grad_cols = grad_cols.reshape(kernel_h, kernel_w, batch, out_h, out_w, self.in_channels)
+        # col2im expects (batch, out_h, out_w, kernel_h, kernel_w, channels): a transposed view.
+        grad_cols = grad_cols.transpose(2, 3, 4, 0, 1, 5)
+        padded_shape = (batch, height + 2 * pad_h, width + 2 * pad_w, self.in_channels)
+        grad_padded = col2im(grad_cols, padded_shape, self.stride)
+        return grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]
+
+    def _input_gradient_as_convolution(self, grad, input_shape, output_size):
+        """Input gradient for stride 1, computed as another convolution.
+
+        Used when ``in_channels >= out_channels``. With stride 1, the input gradient is the output gradient, zero-padded
+        by ``kernel - 1 - padding`` on each side, convolved with the kernel
+        flipped upside down and left to right (with input and output channels
+        swapped). That is one im2col copy and one matrix product, and it
+        avoids col2im's ``kernel_h * kernel_w`` scattered additions, which
+        move far more memory.
+
+        Returns the NHWC gradient of shape (batch, height, width, in_channels).
+        """
+        batch, _, height, width = input_shape
+        out_h, out_w = output_size
+        kernel_h, kernel_w = self.kernel_size
+        pad_h, pad_w = self.padding
+        full_pad = (kernel_h - 1 - pad_h, kernel_w - 1 - pad_w)
+        grad_nhwc = grad.reshape(batch, out_h, out_w, self.out_channels)
+        padded_shape = (batch, out_h + 2 * full_pad[0], out_w + 2 * full_pad[1], self.out_channels)
+        grad_padded = self._scratch("grad_padded", padded_shape, grad.dtype, fill=0)
+        grad_padded = pad_nhwc(grad_nhwc, full_pad, out=grad_padded)
+        cols_shape = (batch, height, width, kernel_h, kernel_w, self.out_channels)
+        grad_cols = im2col(grad_padded, self.kernel_size, (1, 1), out=self._scratch("grad_cols", cols_shape, grad.dtype))
+        # Rows ordered (kernel row, kernel column, output channel), like grad_cols.
+        flipped = self.weight.data[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)
+        flipped = flipped.reshape(kernel_h * kernel_w * self.out_channels, self.in_channels)
+        grad_input = grad_cols.reshape(batch * height * width, -1) @ flipped
+        return grad_input.reshape(batch, height, width, self.in_channels)
+
+    def extra_repr(self) -> str:
+        """Describe the layer like PyTorch does."""
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text

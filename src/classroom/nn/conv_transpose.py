@@ -1,0 +1,248 @@
+"""``ConvTranspose2d``: the "upsampling convolution" used by decoders.
+
+A transposed convolution is the backward pass of a convolution used as a
+forward pass. Where ``Conv2d`` gathers a window of input pixels into one
+output pixel, ``ConvTranspose2d`` *scatters* each input pixel, multiplied by
+the kernel, into a window of the output. With ``stride=2`` the windows are
+placed two pixels apart, so the image doubles in size: that is how the VAE
+decoder grows a 4x4 feature map back into a 64x64 face.
+
+So the code is ``Conv2d``'s backward, reused:
+
+* forward:  ``x @ W`` gives every window's contribution, then **col2im** adds
+  them into the output;
+* backward: **im2col** gathers the output gradient back into windows, and
+  matrix products give the input and weight gradients.
+
+Shapes follow PyTorch: the weight is ``(in_channels, out_channels, kernel_h,
+kernel_w)`` and the output size along each axis is
+``(size - 1)*stride - 2*padding + kernel + output_padding``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._checks import check_same_dtype
+from .conv import check_image_batch, to_nhwc_contiguous
+from .im2col import as_pair, col2im, im2col
+from .module import Module, Parameter
+
+
+class ConvTranspose2d(Module):
+    """Transposed 2-D convolution (a learnable upsampling).
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input.
+    out_channels : int
+        Channels of the output.
+    kernel_size : int or tuple of int
+        Kernel height and width.
+    stride : int or tuple of int, default 1
+        Spacing of the scattered windows in the output (2 doubles the size).
+    padding : int or tuple of int, default 0
+        Rows/columns cropped from each side of the full output.
+    output_padding : int or tuple of int, default 0
+        Extra rows/columns added at the bottom/right, to pick between the
+        several input sizes that a strided ``Conv2d`` maps to the same
+        output size. Must be smaller than ``stride``.
+    bias : bool, default True
+        Learn one bias per output channel.
+    rng : numpy.random.Generator or int, optional
+        Random generator (or seed) for the initial weights.
+    dtype : numpy dtype, default float32
+        dtype of the parameters.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (in_channels, out_channels, kernel_h, kernel_w)
+        Initialised like PyTorch: uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``
+        with ``fan_in = out_channels * kernel_h * kernel_w`` (PyTorch computes
+        it from the weight's second axis).
+    bias : Parameter of shape (out_channels,) or None
+
+    Examples
+    --------
+    >>> up = ConvTranspose2d(16, 8, kernel_size=4, stride=2, padding=1, rng=np.random.default_rng(0))
+    >>> up(np.zeros((2, 16, 8, 8), dtype=np.float32)).shape
+    (2, 8, 16, 16)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        bias: bool = True,
+        *,
+        rng=None,
+        dtype=np.float32,
+    ):
+        super().__init__()
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.kernel_size = as_pair(kernel_size, "kernel_size")
+        self.stride = as_pair(stride, "stride")
+        self.padding = as_pair(padding, "padding")
+        self.output_padding = as_pair(output_padding, "output_padding")
+        if self.in_channels < 1 or self.out_channels < 1:
+            raise ValueError(
+                f"ConvTranspose2d needs at least one input and one output channel, got "
+                f"in_channels={in_channels}, out_channels={out_channels}"
+            )
+        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
+            raise ValueError(
+                f"ConvTranspose2d needs kernel_size >= 1, stride >= 1 and padding >= 0, got "
+                f"kernel_size={kernel_size}, stride={stride}, padding={padding}"
+            )
+        if any(p < 0 or p >= s for p, s in zip(self.output_padding, self.stride)):
+            raise ValueError(
+                f"ConvTranspose2d output_padding must be >= 0 and smaller than stride, got "
+                f"output_padding={output_padding} with stride={stride}"
+            )
+        rng = np.random.default_rng(rng)
+        kernel_h, kernel_w = self.kernel_size
+        bound = 1.0 / math.sqrt(self.out_channels * kernel_h * kernel_w)
+        shape = (self.in_channels, self.out_channels, kernel_h, kernel_w)
+        self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(dtype))
+        if bias:
+            self.bias = Parameter(rng.uniform(-bound, bound, size=self.out_channels).astype(dtype))
+        else:
+            self.bias = None
+        self._cache = None
+
+    def weight_matrix(self):
+        """Return the weight as an ``(in_channels, kernel_h*kernel_w*out_channels)`` matrix.
+
+        Columns are ordered (kernel row, kernel column, output channel), like
+        the window entries of ``im2col`` on a channels-last output.
+        """
+        return self.weight.data.transpose(0, 2, 3, 1).reshape(self.in_channels, -1)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Return ``(batch, out_channels, out_h, out_w)`` for an input of shape ``(batch, in_channels, h, w)``.
+
+        Raises
+        ------
+        ValueError
+            If the padding would crop the output to nothing.
+        """
+        batch, _, height, width = input_shape
+        sizes = []
+        for size, kernel, stride, pad, extra in zip(
+            (height, width), self.kernel_size, self.stride, self.padding, self.output_padding
+        ):
+            sizes.append((size - 1) * stride - 2 * pad + kernel + extra)
+        if min(sizes) < 1:
+            raise ValueError(
+                f"{self!r} got input of shape {tuple(input_shape)}, which gives an empty output "
+                f"{tuple(sizes)}; reduce the padding"
+            )
+        return (batch, self.out_channels, sizes[0], sizes[1])
+
+    def _full_shape(self, input_shape: tuple) -> tuple:
+        """Shape (NHWC) of the output before the padding is cropped off."""
+        batch, _, height, width = input_shape
+        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
+        extra_h, extra_w = self.output_padding
+        return (
+            batch,
+            (height - 1) * stride_h + kernel_h + extra_h,
+            (width - 1) * stride_w + kernel_w + extra_w,
+            self.out_channels,
+        )
+
+    def forward(self, x):
+        """Upsample a batch.
+
+        Parameters
+        ----------
+        x : ndarray of shape (batch, in_channels, height, width)
+
+        Returns
+        -------
+        ndarray of shape (batch, out_channels, out_h, out_w)
+            NCHW-shaped view of channels-last memory.
+        """
+        check_image_batch(repr(self), x, self.in_channels)
+        check_same_dtype(x, self.weight.data.dtype, repr(self))
+        batch, _, out_h, out_w = self.output_shape(x.shape)
+        _, _, height, width = x.shape
+        kernel_h, kernel_w = self.kernel_size
+        inputs = to_nhwc_contiguous(x).reshape(-1, self.in_channels)
+        # Every input pixel times the kernel: one window of the output each,
+        # computed one kernel offset at a time, (i, j) -> inputs @ weight[:, :, i, j],
+        # and stored offset-major so col2im's additions read contiguous blocks ...
+        weight_per_offset = self.weight.data.transpose(2, 3, 0, 1).reshape(kernel_h * kernel_w, self.in_channels, self.out_channels)
+        windows = np.matmul(inputs, weight_per_offset)
+        windows = windows.reshape(kernel_h, kernel_w, batch, height, width, self.out_channels)
+        windows = windows.transpose(2, 3, 4, 0, 1, 5)
+        # ... added into place (overlapping windows sum up).
+        full = col2im(windows, self._full_shape(x.shape), self.stride)
+        pad_h, pad_w = self.padding
+        out = np.ascontiguousarray(full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :])
+        if self.bias is not None:
+            out += self.bias.data
+        self._cache = (inputs, x.shape) if self.training else None
+        return out.transpose(0, 3, 1, 2)
+
+    def backward(self, grad_output):
+        """Return the input gradient; add the weight and bias gradients.
+
+        Parameters
+        ----------
+        grad_output : ndarray of shape (batch, out_channels, out_h, out_w)
+
+        Returns
+        -------
+        ndarray of shape (batch, in_channels, height, width)
+        """
+        if self._cache is None:
+            raise RuntimeError(
+                f"{self!r}.backward() needs a forward() call in training mode first"
+            )
+        inputs, input_shape = self._cache
+        expected = self.output_shape(input_shape)
+        if tuple(grad_output.shape) != expected:
+            raise ValueError(
+                f"{self!r}.backward expects grad_output of shape {expected}, got {tuple(grad_output.shape)}"
+            )
+        batch, _, height, width = input_shape
+        _, _, out_h, out_w = expected
+        grad = grad_output.transpose(0, 2, 3, 1).astype(inputs.dtype, copy=False)
+        if self.bias is not None:
+            self.bias.grad += grad.sum(axis=(0, 1, 2))
+        # Put the gradient back on the uncropped canvas and gather each input
+        # pixel's window: the same windows the forward pass scattered into.
+        full = np.zeros(self._full_shape(input_shape), dtype=inputs.dtype)
+        pad_h, pad_w = self.padding
+        full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :] = grad
+        windows = im2col(full, self.kernel_size, self.stride)
+        windows = windows.reshape(batch * height * width, -1)
+        grad_weight = inputs.T @ windows
+        kernel_h, kernel_w = self.kernel_size
+        grad_weight = grad_weight.reshape(self.in_channels, kernel_h, kernel_w, self.out_channels)
+        self.weight.grad += grad_weight.transpose(0, 3, 1, 2)
+        grad_input = windows @ self.weight_matrix().T
+        return grad_input.reshape(batch, height, width, self.in_channels).transpose(0, 3, 1, 2)
+
+    def extra_repr(self) -> str:
+        """Describe the layer like PyTorch does."""
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.output_padding != (0, 0):
+            text += f", output_padding={self.output_padding}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text

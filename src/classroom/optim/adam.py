@@ -1,0 +1,172 @@
+"""Adam and AdamW: momentum plus per-parameter step sizes, with bias correction."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam (as ``torch.optim.Adam``), with optional AMSGrad.
+
+    For each parameter ``p`` with gradient ``g``, step number ``t`` (1, 2, ...)::
+
+        g = g + weight_decay * p                 # L2 penalty (see AdamW)
+        m = beta1 * m + (1 - beta1) * g          # first moment
+        v = beta2 * v + (1 - beta2) * g**2       # second moment
+        m_hat = m / (1 - beta1**t)               # bias correction
+        v_hat = v / (1 - beta2**t)
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    ``m`` and ``v`` start at zero, so early averages are biased towards zero;
+    dividing by ``1 - beta**t`` (see ``bias_correction``) removes that bias.
+    With ``amsgrad=True`` the running maximum of ``v`` replaces ``v``.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        Parameters to optimise.
+    lr : float, default 1e-3
+        Learning rate.
+    betas : tuple of float, default (0.9, 0.999)
+        Decay rates of the first and second moment averages.
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        L2 penalty coefficient, added to the gradient.
+    amsgrad : bool, default False
+        Use the AMSGrad variant.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ):
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(
+            params,
+            {
+                "lr": lr,
+                "betas": tuple(betas),
+                "eps": eps,
+                "weight_decay": weight_decay,
+                "amsgrad": amsgrad,
+            },
+        )
+
+    def bias_correction(self, beta: float, step: int) -> float:
+        """Return ``1 - beta**step``, the factor that un-biases a zero-initialised average.
+
+        After ``step`` updates of ``m = beta * m + (1 - beta) * g`` from
+        ``m = 0``, the weights on past gradients sum to ``1 - beta**step``,
+        not 1; dividing by this factor makes ``m`` an unbiased average.
+
+        Parameters
+        ----------
+        beta : float
+            The decay rate (``beta1`` or ``beta2``).
+        step : int
+            The number of updates so far, starting at 1.
+        """
+        return 1.0 - beta**step
+
+    def _decay_weights(self, parameter) -> None:
+        """Hook for AdamW's decoupled weight decay; Adam does nothing here."""
+
+    def _gradient_with_penalty(self, parameter) -> np.ndarray:
+        """Return the gradient plus the L2 term ``weight_decay * p`` (Adam's weight decay)."""
+        if self.weight_decay != 0:
+            return parameter.grad + self.weight_decay * parameter.data
+        return parameter.grad
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient, in place."""
+        beta1, beta2 = self.betas
+        for _, parameter, state in self._parameters_with_grad():
+            if not state:
+                state["step"] = np.array(0)
+                state["exp_avg"] = np.zeros_like(parameter.data)
+                state["exp_avg_sq"] = np.zeros_like(parameter.data)
+                if self.amsgrad:
+                    state["max_exp_avg_sq"] = np.zeros_like(parameter.data)
+            step = int(state["step"]) + 1
+            state["step"] = np.array(step)
+
+            self._decay_weights(parameter)
+            gradient = self._gradient_with_penalty(parameter)
+
+            exp_avg = state["exp_avg"]
+            exp_avg *= beta1
+            exp_avg += (1 - beta1) * gradient
+            exp_avg_sq = state["exp_avg_sq"]
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * gradient * gradient
+            if self.amsgrad:
+                # As PyTorch: keep the running maximum of the raw second moment.
+                np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+                second_moment = state["max_exp_avg_sq"]
+            else:
+                second_moment = exp_avg_sq
+
+            first_moment_hat = exp_avg / self.bias_correction(beta1, step)
+            second_moment_hat = second_moment / self.bias_correction(beta2, step)
+            parameter.data -= self.lr * first_moment_hat / (np.sqrt(second_moment_hat) + self.eps)
+        self.step_count += 1
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (as ``torch.optim.AdamW``).
+
+    Instead of adding ``weight_decay * p`` to the gradient (where Adam's
+    per-parameter scaling would weaken it), each step first shrinks the
+    weights directly, ``p = p * (1 - lr * weight_decay)``, then takes a plain
+    Adam step.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        Parameters to optimise.
+    lr : float, default 1e-3
+        Learning rate.
+    betas : tuple of float, default (0.9, 0.999)
+        Decay rates of the first and second moment averages.
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 1e-2
+        Decoupled weight decay coefficient.
+    amsgrad : bool, default False
+        Use the AMSGrad variant.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+
+    def _decay_weights(self, parameter) -> None:
+        """Shrink the weights in place: ``p = p * (1 - lr * weight_decay)``."""
+        if self.weight_decay != 0:
+            parameter.data *= 1 - self.lr * self.weight_decay
+
+    def _gradient_with_penalty(self, parameter) -> np.ndarray:
+        """AdamW leaves the gradient alone (the decay was applied to the weights)."""
+        return parameter.grad

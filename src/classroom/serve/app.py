@@ -1,0 +1,415 @@
+"""The HTTP API: a FastAPI application that serves saved models.
+
+Endpoints
+---------
+``GET /``
+    A small upload page (plain HTML and ``fetch``).
+``GET /health``
+    ``{"status": "ok", "models": [...]}`` once the models are loaded.
+``GET /models``
+    Name, version, input shape, classes, test metrics and file SHA-256 of
+    every served model.
+``POST /predict?model=NAME&top_k=5``
+    Multipart form with the image in the field ``file``; answers the
+    ``top_k`` most likely labels with probabilities.
+``GET /docs``
+    The interactive OpenAPI documentation FastAPI generates.
+
+Errors are JSON ``{"detail": "..."}`` with a 4xx status, and the server
+keeps running: 400 empty/damaged upload, 404 unknown model, 413 upload or
+image too large, 415 not a multipart form or not PNG/JPEG, 422 missing
+field or invalid parameter.
+
+Two protections run *before* FastAPI parses the form, in
+:class:`UploadLimitMiddleware`: the request must be ``multipart/form-data``,
+and its body may not exceed ``max_upload_bytes`` - checked against the
+``Content-Length`` header and again while the body streams in, so a client
+that lies about (or omits) the length still cannot make the server hold more
+than the limit in memory.
+
+Run it with ``classroom serve --model runs/models/mnist_mlp.npz``, or build
+the app in Python with :func:`create_app`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from importlib import resources
+from typing import Sequence
+
+import anyio
+from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from classroom import __version__
+from classroom.serve.images import (
+    DEFAULT_MAX_IMAGE_PIXELS,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    UploadError,
+    decode_upload,
+)
+from classroom.serve.model_file import ServedModel, load_served_model
+
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "UploadLimitMiddleware", "create_app", "create_app_from_env"]
+
+MAX_TOP_K = 100
+"""Largest ``top_k`` a client may ask for."""
+
+
+# ---------------------------------------------------------------------------
+# Response schemas (they also document the API at /docs)
+# ---------------------------------------------------------------------------
+class Prediction(BaseModel):
+    """One label and its probability."""
+
+    label: str = Field(description="Class name.")
+    index: int = Field(description="Output unit of the model (the class number).")
+    probability: float = Field(description="Softmax probability, between 0 and 1.")
+
+
+class ImageInfo(BaseModel):
+    """What the server decoded from the upload."""
+
+    format: str = Field(description="PNG or JPEG.")
+    width: int
+    height: int
+    mode: str = Field(description="Pillow colour mode of the upload, e.g. L, RGB, RGBA, P.")
+
+
+class PredictResponse(BaseModel):
+    """The answer of ``POST /predict``."""
+
+    model: str = Field(description="Name of the model that answered.")
+    version: str = Field(description="Version of that model.")
+    predictions: list[Prediction] = Field(description="The top_k labels, most likely first.")
+    image: ImageInfo
+    inference_ms: float = Field(description="Time spent decoding, preprocessing and running the model.")
+
+
+class ModelInfo(BaseModel):
+    """Public description of one served model."""
+
+    name: str
+    version: str
+    file: str = Field(description="File name the model was loaded from.")
+    sha256: str = Field(description="SHA-256 of that file.")
+    architecture: dict
+    input_shape: list[int]
+    classes: list[str]
+    metrics: dict = Field(description="Test metrics recorded when the model was exported.")
+    preprocess: dict = Field(description="How uploads are converted before the model sees them.")
+    created: str | None = None
+
+
+class Health(BaseModel):
+    """The answer of ``GET /health``."""
+
+    status: str
+    models: list[str]
+    version: str = Field(description="Version of the classroom package.")
+
+
+# ---------------------------------------------------------------------------
+# Upload limits, enforced before the form is parsed
+# ---------------------------------------------------------------------------
+async def _send_json_error(send, status_code: int, detail: str) -> None:
+    """Send a complete JSON error response on a raw ASGI ``send`` channel."""
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class UploadLimitMiddleware:
+    """Check the content type and cap the body size of upload requests.
+
+    A plain ASGI middleware (it works with any FastAPI or Starlette version).
+    For ``POST`` requests to ``paths`` it
+
+    1. answers 415 unless the body is ``multipart/form-data``;
+    2. answers 413 when ``Content-Length`` exceeds ``max_bytes``;
+    3. otherwise reads the body chunk by chunk, answering 413 as soon as the
+       running total exceeds ``max_bytes`` (clients may omit the length or
+       send more than they declared), and then hands the body to the app.
+
+    So at most ``max_bytes`` of a request are ever held in memory. (After a
+    413 the server reads and discards the rest of the body, so the client
+    receives the answer instead of a reset connection.)
+
+    Parameters
+    ----------
+    app : ASGI application
+        The application to protect.
+    max_bytes : int
+        Largest accepted body, in bytes (form overhead of about 200 bytes
+        included).
+    paths : sequence of str, default ("/predict",)
+        Paths whose ``POST`` requests are checked.
+    """
+
+    def __init__(self, app, *, max_bytes: int, paths: Sequence[str] = ("/predict",)):
+        self.app = app
+        self.max_bytes = int(max_bytes)
+        self.paths = frozenset(paths)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        headers = {name.lower(): value for name, value in scope["headers"]}
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        if not content_type.lower().startswith("multipart/form-data"):
+            shown = content_type or "none"
+            await _send_json_error(
+                send,
+                415,
+                f"expected a multipart/form-data request (content type was {shown}); send the "
+                "image as the form field 'file', e.g. curl -F file=@digit.png URL",
+            )
+            return
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                declared_bytes = int(declared)
+            except ValueError:
+                await _send_json_error(send, 400, f"invalid Content-Length header {declared!r}")
+                return
+            if declared_bytes > self.max_bytes:
+                await _send_json_error(send, 413, self._too_large(declared_bytes))
+                return
+
+        chunks = []
+        received = 0
+        more_body = True
+        while more_body:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left; nothing to answer
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await _send_json_error(send, 413, self._too_large(received, at_least=True))
+                return
+            chunks.append(chunk)
+            more_body = message.get("more_body", False)
+        body = b"".join(chunks)
+        del chunks
+
+        body_sent = False
+
+        async def replay_body():
+            nonlocal body_sent
+            if not body_sent:
+                body_sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body, only a disconnect can come
+
+        await self.app(scope, replay_body, send)
+
+    def _too_large(self, size: int, *, at_least: bool = False) -> str:
+        amount = f"more than {self.max_bytes:,}" if at_least else f"{size:,}"
+        return (
+            f"the upload is too large: {amount} bytes, the limit is {self.max_bytes:,} bytes; "
+            "send a smaller image (the model only needs a few kilobytes)"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Error messages for invalid requests
+# ---------------------------------------------------------------------------
+def _validation_message(errors: Sequence[dict]) -> str:
+    """Turn FastAPI's validation errors into one readable sentence."""
+    parts = []
+    for error in errors:
+        location = list(error.get("loc", ()))
+        where, name = (location[0], location[-1]) if location else ("request", "?")
+        if where == "body" and name == "file" and error.get("type") == "missing":
+            parts.append(
+                "the multipart form has no field 'file'; send the image as the form field "
+                "'file', e.g. curl -F file=@digit.png URL"
+            )
+        elif where == "body" and name == "file":
+            parts.append("the form field 'file' must be a file upload, not a text value")
+        else:
+            parts.append(f"{where} parameter '{name}': {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+# ---------------------------------------------------------------------------
+# The application
+# ---------------------------------------------------------------------------
+def _index_html() -> str:
+    """Read the upload page shipped in ``classroom/serve/static``."""
+    return resources.files("classroom.serve").joinpath("static/index.html").read_text("utf-8")
+
+
+def create_app(
+    models: Sequence[ServedModel | str | os.PathLike],
+    *,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+) -> FastAPI:
+    """Build the FastAPI application that serves ``models``.
+
+    Parameters
+    ----------
+    models : sequence of ServedModel or path
+        Loaded models, or model files to load (see
+        :func:`classroom.serve.model_file.load_served_model`). The first one
+        answers ``/predict`` when no ``model=`` is given. Names must be unique.
+    max_upload_bytes : int, default 5 MiB
+        Largest accepted ``/predict`` request body.
+    max_image_pixels : int, default 25_000_000
+        Largest accepted image (width x height).
+
+    Returns
+    -------
+    fastapi.FastAPI
+
+    Raises
+    ------
+    ValueError
+        If no model is given, two share a name, or a limit is not positive.
+    classroom.serve.model_file.ModelFileError
+        If a model file fails its checks.
+    """
+    served = [item if isinstance(item, ServedModel) else load_served_model(item) for item in models]
+    if not served:
+        raise ValueError("create_app needs at least one model")
+    by_name: dict[str, ServedModel] = {}
+    for item in served:
+        if item.name in by_name:
+            raise ValueError(
+                f"two models are named {item.name!r} ({by_name[item.name].path} and {item.path}); "
+                "names must be unique"
+            )
+        by_name[item.name] = item
+    if max_upload_bytes < 1 or max_image_pixels < 1:
+        raise ValueError(
+            f"limits must be positive, got max_upload_bytes={max_upload_bytes}, "
+            f"max_image_pixels={max_image_pixels}"
+        )
+    default_model = served[0]
+    index_page = _index_html()
+
+    app = FastAPI(
+        title="ML Classroom model server",
+        version=__version__,
+        description=(
+            "Image classifiers trained from scratch with the `classroom` NumPy package. "
+            "Upload a PNG or JPEG to `/predict`."
+        ),
+    )
+    app.add_middleware(UploadLimitMiddleware, max_bytes=max_upload_bytes, paths=("/predict",))
+    app.state.models = by_name
+    app.state.max_image_pixels = max_image_pixels
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, error: RequestValidationError):
+        return JSONResponse(status_code=422, content={"detail": _validation_message(error.errors())})
+
+    @app.exception_handler(UploadError)
+    async def _upload_error(request: Request, error: UploadError):
+        return JSONResponse(status_code=error.status_code, content={"detail": error.message})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(index_page)
+
+    @app.get("/health", response_model=Health, summary="Is the server up?")
+    async def health() -> dict:
+        return {"status": "ok", "models": list(by_name), "version": __version__}
+
+    @app.get("/models", response_model=list[ModelInfo], summary="The served models")
+    async def list_models() -> list[dict]:
+        return [item.info() for item in served]
+
+    def run_prediction(model: ServedModel, data: bytes, content_type: str | None, top_k: int) -> dict:
+        """Decode, preprocess and classify one upload (runs in a worker thread)."""
+        started = time.perf_counter()
+        spec = model.preprocessing
+        image = decode_upload(
+            data,
+            content_type=content_type,
+            max_pixels=max_image_pixels,
+            draft=(spec.mode, (spec.width, spec.height)),
+        )
+        image_info = {
+            "format": image.format or "unknown",
+            "width": image.width,
+            "height": image.height,
+            "mode": image.mode,
+        }
+        probabilities = model.predict(spec(image)[None])[0]
+        return {
+            "model": model.name,
+            "version": model.version,
+            "predictions": model.top_k(probabilities, top_k),
+            "image": image_info,
+            "inference_ms": round((time.perf_counter() - started) * 1000.0, 3),
+        }
+
+    @app.post(
+        "/predict",
+        response_model=PredictResponse,
+        summary="Classify an uploaded image",
+        responses={
+            400: {"description": "Empty, corrupt or truncated image"},
+            404: {"description": "Unknown model name"},
+            413: {"description": "Upload or image too large"},
+            415: {"description": "Not a multipart form, or not a PNG/JPEG image"},
+            422: {"description": "Missing form field 'file' or invalid parameter"},
+        },
+    )
+    async def predict(
+        file: UploadFile = File(description="The image: PNG or JPEG, any size and colour mode."),
+        model: str | None = Query(None, description="Model name (see /models); default: the first one."),
+        top_k: int = Query(5, ge=1, le=MAX_TOP_K, description="How many labels to return."),
+    ) -> dict:
+        chosen = default_model if model is None else by_name.get(model)
+        if chosen is None:
+            raise HTTPException(
+                status_code=404,
+                detail=f"unknown model {model!r}; served models: {sorted(by_name)} (see /models)",
+            )
+        data = await file.read()  # bounded by UploadLimitMiddleware
+        return await anyio.to_thread.run_sync(
+            run_prediction, chosen, data, file.content_type, top_k
+        )
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Build the app from environment variables (for ``uvicorn --factory``).
+
+    ``CLASSROOM_SERVE_MODELS``
+        Model files, separated by ``os.pathsep`` (``:`` on Linux/macOS).
+    ``CLASSROOM_SERVE_MAX_UPLOAD_BYTES``, ``CLASSROOM_SERVE_MAX_IMAGE_PIXELS``
+        Optional limits (defaults as :func:`create_app`).
+
+    Examples
+    --------
+    ``CLASSROOM_SERVE_MODELS=runs/models/mnist_mlp.npz uvicorn --factory
+    classroom.serve.app:create_app_from_env``
+    """
+    paths = [part for part in os.environ.get("CLASSROOM_SERVE_MODELS", "").split(os.pathsep) if part]
+    if not paths:
+        raise ValueError("set CLASSROOM_SERVE_MODELS to one or more model files")
+    return create_app(
+        paths,
+        max_upload_bytes=int(os.environ.get("CLASSROOM_SERVE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
+        max_image_pixels=int(os.environ.get("CLASSROOM_SERVE_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)),
+    )

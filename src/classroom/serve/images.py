@@ -1,0 +1,419 @@
+"""Turn an uploaded file into the array a model expects, or explain why not.
+
+Two steps, kept apart so each can be tested on its own:
+
+1. :func:`decode_upload` checks the raw bytes and decodes them with Pillow.
+   Only PNG and JPEG are accepted, recognised by their first bytes (the
+   "magic number"), not by the file name or the declared content type. The
+   image size is checked *before* any pixel is decoded, so a small file that
+   claims to hold a gigantic image (a "decompression bomb") is refused
+   without using the memory it asks for.
+2. :class:`Preprocessing` converts the decoded image exactly as the model's
+   training data were prepared: colour mode, size, scaling to ``[0, 1]``,
+   optional inversion, and per-channel normalisation. Its settings are stored
+   in the model file's metadata under ``"preprocess"``, so the server cannot
+   drift from training.
+
+Every problem raises :class:`UploadError`, which carries the HTTP status code
+the server answers with and a message that names the problem and the fix.
+
+How an upload is converted (documented for the API users):
+
+* **Orientation** - a JPEG's EXIF orientation tag is applied (phone photos
+  come out upright).
+* **Transparency** - images with an alpha channel (RGBA, LA, palette with a
+  transparent colour) are drawn onto a white background.
+* **Colour** - converted to the model's mode: ``"L"`` (grayscale, ITU-R 601
+  luma) or ``"RGB"``. 16-bit grayscale PNGs are scaled down to 8 bits.
+* **Size** - the largest centred region with the model's aspect ratio is
+  cropped, then resized to the model's size with bilinear filtering
+  (anti-aliased when shrinking).
+* **Inversion** - ``invert: true`` always inverts; ``invert: "auto"`` inverts
+  when the border of the resized image is mostly bright, so a dark digit on
+  white paper becomes a bright digit on black like MNIST.
+* **Scaling** - pixel values are divided by 255, then ``(x - mean) / std``
+  per channel.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from classroom.serve.limits import DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_UPLOAD_BYTES
+
+__all__ = [
+    "ACCEPTED_CONTENT_TYPES",
+    "DEFAULT_MAX_IMAGE_PIXELS",
+    "DEFAULT_MAX_UPLOAD_BYTES",
+    "Preprocessing",
+    "UploadError",
+    "decode_upload",
+    "sniff_format",
+]
+
+
+ACCEPTED_CONTENT_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/jpg", "image/pjpeg", "application/octet-stream"}
+)
+"""Declared content types of the upload that are accepted (the bytes are checked anyway).
+
+``application/octet-stream`` is what many clients send when they do not know
+the type; the first bytes of the file then decide.
+"""
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+)
+
+# Formats we recognise only to give a better error message; they are refused.
+_OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x00\x00\x01\x00", "an ICO icon"),
+)
+
+# What Pillow may raise on damaged data, besides its own errors.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, zlib.error, struct.error)
+
+
+class UploadError(Exception):
+    """An upload the server refuses, with the HTTP status to answer.
+
+    Parameters
+    ----------
+    status_code : int
+        400 (bad or damaged data), 413 (too large) or 415 (unsupported type).
+    message : str
+        What is wrong and how to fix it; sent to the client as ``detail``.
+    """
+
+    def __init__(self, status_code: int, message: str):
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Return ``"PNG"`` or ``"JPEG"`` from the first bytes of ``data``, else None.
+
+    Parameters
+    ----------
+    data : bytes
+        The start of the file (at least 8 bytes to recognise PNG).
+
+    Returns
+    -------
+    str or None
+        The Pillow format name, or None when the bytes are neither.
+    """
+    for signature, name in _SIGNATURES:
+        if data.startswith(signature):
+            return name
+    return None
+
+
+def _describe_unsupported(data: bytes) -> str:
+    """Say what ``data`` looks like, for the error message of an unsupported upload."""
+    for signature, description in _OTHER_SIGNATURES:
+        if data.startswith(signature):
+            return f"it looks like {description}"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "it looks like a WebP image"
+    stripped = data[:64].lstrip()
+    if stripped[:1] in (b"{", b"["):
+        return "it looks like JSON text"
+    if stripped[:1] == b"<":
+        return "it looks like HTML/XML text"
+    return f"it starts with the bytes {data[:8]!r}"
+
+
+def decode_upload(
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    draft: tuple[str, tuple[int, int]] | None = None,
+) -> Image.Image:
+    """Check and decode uploaded bytes into a Pillow image.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole uploaded file.
+    content_type : str, optional
+        The content type the client declared for the file part; when given it
+        must be one of :data:`ACCEPTED_CONTENT_TYPES`. Default: not checked.
+    max_pixels : int, default 25_000_000
+        Largest accepted ``width * height``. Checked from the image header,
+        before the pixels are decoded.
+    draft : (mode, (width, height)), optional
+        For JPEG only: let the decoder produce a smaller image directly (it
+        can scale by 1/2, 1/4 or 1/8 while decoding, which is much faster
+        for large photos). The result is at least this size. Default: off.
+
+    Returns
+    -------
+    PIL.Image.Image
+        The decoded image (pixels loaded, file closed).
+
+    Raises
+    ------
+    UploadError
+        400 for an empty or damaged file, 413 for an image with too many
+        pixels, 415 for a declared type or content that is not PNG/JPEG.
+    """
+    if not data:
+        raise UploadError(
+            400,
+            "the uploaded file is empty (0 bytes); send a PNG or JPEG image in the "
+            "form field 'file'",
+        )
+    if content_type:
+        declared = content_type.split(";")[0].strip().lower()
+        if declared not in ACCEPTED_CONTENT_TYPES:
+            raise UploadError(
+                415,
+                f"the uploaded file is declared as '{declared}'; send a PNG or JPEG "
+                "image (image/png or image/jpeg)",
+            )
+    image_format = sniff_format(data)
+    if image_format is None:
+        raise UploadError(
+            415,
+            f"the uploaded file is not a PNG or JPEG image ({_describe_unsupported(data)}); "
+            "send a PNG or JPEG image",
+        )
+
+    try:
+        image = Image.open(io.BytesIO(data), formats=[image_format])
+    except Image.DecompressionBombError as error:
+        raise UploadError(413, f"the image is too large to decode safely ({error})") from None
+    except UnidentifiedImageError:
+        raise UploadError(
+            400,
+            f"the {image_format} file is corrupt or truncated: its header cannot be read; "
+            "upload the complete file",
+        ) from None
+    except _DECODE_ERRORS as error:
+        raise UploadError(
+            400,
+            f"the {image_format} file is corrupt or truncated: its header cannot be read "
+            f"({type(error).__name__}: {error}); upload the complete file",
+        ) from None
+
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise UploadError(400, f"the image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise UploadError(
+            413,
+            f"the image is {width}x{height} = {width * height:,} pixels, more than the "
+            f"limit of {max_pixels:,} pixels (a file this small that decodes this large "
+            "may be a decompression bomb); resize it before uploading",
+        )
+
+    if draft is not None and image_format == "JPEG":
+        draft_mode, draft_size = draft
+        image.draft(draft_mode, draft_size)
+    try:
+        image.load()
+    except Image.DecompressionBombError as error:
+        raise UploadError(413, f"the image is too large to decode safely ({error})") from None
+    except _DECODE_ERRORS as error:
+        raise UploadError(
+            400,
+            f"the {image_format} image is corrupt or truncated ({type(error).__name__}: "
+            f"{error}); upload the complete file",
+        ) from None
+    return image
+
+
+def _to_mode(image: Image.Image, mode: str) -> Image.Image:
+    """Convert any decoded PNG/JPEG image to 8-bit ``"L"`` or ``"RGB"``.
+
+    Transparent pixels are drawn onto white; 16-bit grayscale is scaled to 8 bits.
+    """
+    if image.mode == "P":
+        has_transparency = "transparency" in image.info
+        image = image.convert("RGBA" if has_transparency else "RGB")
+    if image.mode.startswith("I"):  # 16-bit (or 32-bit integer) grayscale
+        values = np.asarray(image, dtype=np.float64) * (255.0 / 65535.0)
+        image = Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8), mode="L")
+    elif image.mode == "F":
+        values = np.clip(np.rint(np.asarray(image)), 0, 255).astype(np.uint8)
+        image = Image.fromarray(values, mode="L")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        background.alpha_composite(image.convert("RGBA"))
+        image = background
+    if image.mode != mode:
+        image = image.convert(mode)
+    return image
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How to turn an image into a model input, as the training data were prepared.
+
+    Parameters
+    ----------
+    mode : {"L", "RGB"}
+        Colour mode: ``"L"`` gives one channel, ``"RGB"`` three.
+    height, width : int
+        Size the image is resized to.
+    mean, std : tuple of float
+        Per-channel normalisation on the ``[0, 1]`` scale: the model sees
+        ``(pixel / 255 - mean) / std``. One value per channel.
+    invert : bool or "auto", default False
+        Invert after scaling (``x -> 1 - x``); ``"auto"`` inverts when the
+        border of the resized image is mostly bright.
+
+    Examples
+    --------
+    >>> spec = Preprocessing.from_dict(
+    ...     {"mode": "L", "size": [28, 28], "mean": [0.1307], "std": [0.3081], "invert": "auto"}
+    ... )
+    >>> spec.channels, spec.height, spec.width
+    (1, 28, 28)
+    """
+
+    mode: str
+    height: int
+    width: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    invert: bool | str = False
+
+    def __post_init__(self):
+        if self.mode not in ("L", "RGB"):
+            raise ValueError(f"preprocess mode must be 'L' or 'RGB', got {self.mode!r}")
+        if self.height < 1 or self.width < 1:
+            raise ValueError(f"preprocess size must be positive, got {self.height}x{self.width}")
+        for name, values in (("mean", self.mean), ("std", self.std)):
+            if len(values) != self.channels:
+                raise ValueError(
+                    f"preprocess {name} needs {self.channels} value(s) for mode "
+                    f"{self.mode!r}, got {len(values)}: {list(values)}"
+                )
+        if any(value <= 0 for value in self.std):
+            raise ValueError(f"preprocess std must be positive, got {list(self.std)}")
+        if self.invert not in (True, False, "auto"):
+            raise ValueError(f"preprocess invert must be true, false or 'auto', got {self.invert!r}")
+        # Precomputed once, so each request only subtracts and multiplies.
+        shape = (self.channels, 1, 1)
+        object.__setattr__(self, "_mean", np.asarray(self.mean, np.float32).reshape(shape))
+        object.__setattr__(self, "_inv_std", (1.0 / np.asarray(self.std, np.float32)).reshape(shape))
+
+    @property
+    def channels(self) -> int:
+        """Number of channels the model sees: 1 for ``"L"``, 3 for ``"RGB"``."""
+        return 1 if self.mode == "L" else 3
+
+    @property
+    def output_shape(self) -> tuple[int, int, int]:
+        """Shape of the array :meth:`__call__` returns: ``(channels, height, width)``."""
+        return (self.channels, self.height, self.width)
+
+    @classmethod
+    def from_dict(cls, spec: Mapping) -> "Preprocessing":
+        """Build from the ``"preprocess"`` dict stored in a model file's metadata.
+
+        Parameters
+        ----------
+        spec : mapping
+            Keys ``mode`` (``"L"``/``"RGB"``), ``size`` (``[height, width]``),
+            optional ``mean`` and ``std`` (lists, default 0 and 1 per channel)
+            and optional ``invert`` (default False).
+
+        Raises
+        ------
+        ValueError
+            If a key is missing or a value is invalid; the message names it.
+        """
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"'preprocess' must be a dict, got {type(spec).__name__}")
+        missing = [key for key in ("mode", "size") if key not in spec]
+        if missing:
+            raise ValueError(
+                f"'preprocess' is missing {missing}; expected keys mode ('L' or 'RGB'), "
+                "size ([height, width]), mean, std, invert"
+            )
+        size = spec["size"]
+        if not (isinstance(size, Sequence) and len(size) == 2):
+            raise ValueError(f"preprocess size must be [height, width], got {size!r}")
+        channels = 1 if spec["mode"] == "L" else 3
+        mean = tuple(float(value) for value in spec.get("mean", [0.0] * channels))
+        std = tuple(float(value) for value in spec.get("std", [1.0] * channels))
+        return cls(
+            mode=spec["mode"],
+            height=int(size[0]),
+            width=int(size[1]),
+            mean=mean,
+            std=std,
+            invert=spec.get("invert", False),
+        )
+
+    def to_dict(self) -> dict:
+        """Return the JSON-ready dict that :meth:`from_dict` reads back."""
+        return {
+            "mode": self.mode,
+            "size": [self.height, self.width],
+            "mean": list(self.mean),
+            "std": list(self.std),
+            "invert": self.invert,
+        }
+
+    def __call__(self, image: Image.Image) -> np.ndarray:
+        """Convert a decoded image into the model's input.
+
+        Parameters
+        ----------
+        image : PIL.Image.Image
+            Any image :func:`decode_upload` returns.
+
+        Returns
+        -------
+        ndarray of shape (channels, height, width), float32
+            Scaled, optionally inverted, normalised pixels.
+        """
+        image = ImageOps.exif_transpose(image)
+        image = _to_mode(image, self.mode)
+        if image.size != (self.width, self.height):
+            image = ImageOps.fit(
+                image, (self.width, self.height), method=Image.Resampling.BILINEAR
+            )
+        pixels = np.asarray(image, dtype=np.float32)
+        if pixels.ndim == 2:
+            pixels = pixels[np.newaxis]
+        else:
+            pixels = pixels.transpose(2, 0, 1)
+        pixels = pixels * np.float32(1.0 / 255.0)
+        if self.invert is True or (self.invert == "auto" and _border_is_bright(pixels)):
+            pixels = 1.0 - pixels
+        return ((pixels - self._mean) * self._inv_std).astype(np.float32, copy=False)
+
+
+def _border_is_bright(pixels: np.ndarray) -> bool:
+    """Return True when the 1-pixel frame of ``pixels`` (C, H, W) in [0, 1] averages above 0.5."""
+    border = np.concatenate(
+        [
+            pixels[:, 0, :].ravel(),
+            pixels[:, -1, :].ravel(),
+            pixels[:, :, 0].ravel(),
+            pixels[:, :, -1].ravel(),
+        ]
+    )
+    return float(border.mean()) > 0.5

@@ -1,0 +1,13 @@
+"""Default limits of the model server (plain constants, importable without NumPy)."""
+
+DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+"""Largest accepted upload request body: 5 MiB (enforced by the app's middleware)."""
+
+DEFAULT_MAX_IMAGE_PIXELS = 25_000_000
+"""Largest accepted image, in pixels (width x height): about a 25-megapixel photo."""
+
+DEFAULT_BLAS_THREADS = 1
+"""BLAS threads for inference. One image is too small a matrix product to split
+across cores: extra threads only add synchronisation (measured: a CIFAR CNN
+forward pass took 25-70 ms with two OpenBLAS threads on a busy two-core
+machine, 2.5 ms with one)."""
