@@ -27,13 +27,13 @@ from __future__ import annotations
 import datetime as _datetime
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
+
+from classroom.atomic import atomic_write
 
 __all__ = [
     "METADATA_KEY",
@@ -102,34 +102,9 @@ def atomic_save_npz(path, arrays: Mapping[str, np.ndarray]) -> Path:
             )
         checked[str(name)] = array
 
-    handle = tempfile.NamedTemporaryFile(
-        mode="wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    temporary = Path(handle.name)
-    try:
-        with handle:
-            np.savez(handle, **checked)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
+    with atomic_write(path) as stream:
+        np.savez(stream, **checked)
     return path
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Flush the folder entry so the rename itself survives a power cut (POSIX only)."""
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass  # some file systems do not support fsync on folders
-    finally:
-        os.close(descriptor)
 
 
 def load_npz(path) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from trainer_helpers import make_mlp, make_trainer, synthetic_blobs
 
+import classroom.atomic
 import classroom.io
 from classroom.train import Callback, EarlyStopping, ModelCheckpoint, load_checkpoint, save_checkpoint
 
@@ -141,7 +142,7 @@ def test_crash_while_replacing_file_keeps_previous_checkpoint_and_leaves_no_temp
     def crash(source, destination):
         raise OSError("simulated power cut during os.replace")
 
-    monkeypatch.setattr(classroom.io.os, "replace", crash)
+    monkeypatch.setattr(classroom.atomic.os, "replace", crash)
     with pytest.raises(OSError, match="simulated power cut"):
         trainer.save_checkpoint(path)
     monkeypatch.undo()

@@ -21,15 +21,15 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 
+from classroom.atomic import atomic_write
+
 # Temporary files are created private (0600); finished files are readable by all.
-_FILE_MODE = 0o644
 
 
 def source_fingerprint(paths: Iterable[str | os.PathLike]) -> list[list]:
@@ -87,27 +87,13 @@ def cache_key(sources: Iterable[str | os.PathLike], params: Mapping[str, object]
 
 
 def _atomic_save(path: Path, array: np.ndarray) -> None:
-    handle, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.save(stream, array, allow_pickle=False)
-        os.chmod(temporary_name, _FILE_MODE)
-        os.replace(temporary_name, path)
-    except BaseException:
-        Path(temporary_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as stream:
+        np.save(stream, array, allow_pickle=False)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    handle, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary_name, _FILE_MODE)
-        os.replace(temporary_name, path)
-    except BaseException:
-        Path(temporary_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w") as stream:
+        stream.write(text)
 
 
 def read_cache(cache_folder: str | os.PathLike, name: str, key: str, *, mmap_mode: str | None = None):

@@ -11,18 +11,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import zlib
 from pathlib import Path
 from urllib.request import urlopen
 
 from tqdm import tqdm
 
+from classroom.atomic import atomic_write
+
 from .errors import ChecksumError, CorruptDataError
 
 _CHUNK_BYTES = 1 << 16
 # Temporary files are created private (0600); finished files are readable by all.
-_FILE_MODE = 0o644
 
 
 def file_digest(path: str | os.PathLike, *, algorithm: str = "sha256", decompress: bool = False) -> str:
@@ -132,13 +132,11 @@ def download_file(
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
-    temporary = Path(temporary_name)
-    try:
-        sha256_digest = hashlib.sha256()
-        md5_digest = hashlib.md5()
-        received = 0
-        with os.fdopen(handle, "wb") as output, urlopen(url, timeout=60) as response:
+    sha256_digest = hashlib.sha256()
+    md5_digest = hashlib.md5()
+    received = 0
+    with atomic_write(destination) as output:
+        with urlopen(url, timeout=60) as response:
             length_header = response.headers.get("Content-Length") if response.headers else None
             total = int(length_header) if length_header else None
             with tqdm(total=total, unit="B", unit_scale=True, desc=destination.name, disable=not progress) as bar:
@@ -157,14 +155,11 @@ def download_file(
                     "The download is corrupted or the file changed on the server; nothing was saved."
                 )
         if decompressed_sha256 is not None:
+            output.flush()
+            temporary = Path(output.name)
             try:
                 verify_digest(temporary, decompressed_sha256, decompress=True)
             except (ChecksumError, CorruptDataError) as error:
                 message = str(error).replace(str(temporary), f"{url} (saving to {destination})")
                 raise type(error)(message + " Nothing was saved.") from None
-        os.chmod(temporary, _FILE_MODE)
-        os.replace(temporary, destination)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     return destination

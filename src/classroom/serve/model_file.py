@@ -4,11 +4,12 @@ A served model is a file written by :func:`classroom.io.save_model`: an
 ``.npz`` archive of weights plus JSON metadata. The server reads it once at
 start and checks, in order:
 
-1. the archive opens without pickle and is not damaged (``.npz`` files are
+1. the whole file's SHA-256 equals the one in the sidecar file
+   ``<model>.npz.sha256`` when there is one (the ``sha256sum`` format), so a
+   changed byte is caught before the file is even parsed;
+2. the archive opens without pickle and is not damaged (``.npz`` files are
    zip archives, and zip stores a CRC-32 checksum of every entry, so changed
-   bytes inside an array are caught when it is read);
-2. the whole file's SHA-256 equals the one in the sidecar file
-   ``<model>.npz.sha256`` when there is one (the ``sha256sum`` format);
+   bytes inside an array are caught when it is read, even without a sidecar);
 3. the weights' SHA-256 equals ``metadata["weights_sha256"]`` when recorded
    (see :func:`weights_sha256`);
 4. the metadata has what serving needs: ``name``, ``architecture``,
@@ -31,8 +32,6 @@ so the server refuses to start instead of answering with a broken model.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Mapping
 import numpy as np
 
 from classroom import io as model_io
+from classroom.atomic import atomic_write
 from classroom.models.registry import build_model
 from classroom.serve.images import Preprocessing
 
@@ -145,16 +145,8 @@ def export_model(path, model, *, metadata: Mapping) -> Path:
     path = model_io.save_model(path, model, metadata=metadata)
     line = f"{model_io.file_sha256(path)}  {path.name}\n"
     sidecar = sidecar_path(path)
-    handle = tempfile.NamedTemporaryFile(
-        "w", dir=sidecar.parent, prefix=f".{sidecar.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            handle.write(line)
-        os.replace(handle.name, sidecar)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_write(sidecar, "w") as stream:
+        stream.write(line)
     return path
 
 
@@ -320,18 +312,13 @@ def load_served_model(path) -> ServedModel:
         file and the problem.
     """
     path = Path(path)
-    try:
-        state, metadata = model_io.load_model_state(path)
-        file_digest = model_io.file_sha256(path)
-    except FileNotFoundError:
-        raise ModelFileError(path, "no such file") from None
-    except IsADirectoryError:
-        raise ModelFileError(path, "is a folder, expected an .npz file") from None
-    except (OSError, ValueError) as error:
-        # classroom.io messages already name the file; keep only the problem.
-        message = str(error).replace(f"{path}: ", "").replace(str(path), "the file")
-        raise ModelFileError(path, message) from None
+    if path.is_dir():
+        raise ModelFileError(path, "is a folder, expected an .npz file")
+    if not path.exists():
+        raise ModelFileError(path, "no such file")
 
+    # Integrity first: check the bytes against the recorded checksum before parsing them.
+    file_digest = model_io.file_sha256(path)
     recorded = _read_sidecar(path)
     if recorded is not None and recorded != file_digest:
         raise ModelFileError(
@@ -340,6 +327,13 @@ def load_served_model(path) -> ServedModel:
             f"{sidecar_path(path).name} records {recorded[:12]}...; the file changed after "
             "it was exported - export it again or restore the original",
         )
+    try:
+        state, metadata = model_io.load_model_state(path)
+    except (OSError, ValueError) as error:
+        # classroom.io messages already name the file; keep only the problem.
+        message = str(error).replace(f"{path}: ", "").replace(str(path), "the file")
+        raise ModelFileError(path, message) from None
+
     if "weights_sha256" in metadata and metadata["weights_sha256"] != weights_sha256(state):
         raise ModelFileError(
             path,
