@@ -34,7 +34,7 @@ from pathlib import Path
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
 #: Bump when the execution recipe changes, so old cache entries are not reused.
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 #: Seconds a single cell may run before the build fails.
 CELL_TIMEOUT_SECONDS = 900
 #: Cache folder, relative to the folder holding mkdocs.yml.
@@ -87,17 +87,18 @@ def _mode_banner(quick: bool, notebook_name: str, executed_at: _dt.datetime, sec
 
     mode = "quick mode" if quick else "full mode"
     detail = (
-        "small subsets and few epochs (<code>CLASSROOM_QUICK=1</code>), so numbers are rougher than a full run"
+        "with <code>CLASSROOM_QUICK=1</code>: lessons that train on real datasets use small subsets "
+        "and few epochs, so their numbers are rougher than a full run"
         if quick
-        else "the full datasets and training budgets"
+        else "with the full datasets and training budgets"
     )
     source_name = Path(notebook_name).with_suffix(".py").name
     ipynb_name = Path(notebook_name).with_suffix(".ipynb").name
     html = (
         '<div class="admonition info notebook-mode">\n'
         f'<p class="admonition-title">Executed in {mode} on {executed_at:%Y-%m-%d %H:%M} UTC</p>\n'
-        f"<p>The outputs on this page come from running the notebook with {detail}; "
-        f"execution took {seconds:.0f} s. "
+        f"<p>The outputs below come from running this notebook {detail}. "
+        f"Execution took {seconds:.0f} s. "
         f'Download it: <a href="{ipynb_name}" download>{ipynb_name}</a> (with outputs) or '
         f'<a href="{source_name}" download>{source_name}</a> (jupytext source).</p>\n'
         "</div>"
@@ -162,9 +163,7 @@ def execute_notebook(notebook_path: Path, output_path: Path, quick: bool) -> flo
     seconds = time.perf_counter() - started
 
     banner = _mode_banner(quick, notebook_path.name, _dt.datetime.now(_dt.timezone.utc), seconds)
-    first = notebook.cells[0] if notebook.cells else None
-    has_title = first is not None and first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
-    notebook.cells.insert(1 if has_title else 0, banner)
+    _insert_after_title(notebook, banner)
     notebook.metadata["classroom"] = {"quick_mode": quick, "execution_seconds": round(seconds, 2)}
 
     output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +176,25 @@ def execute_notebook(notebook_path: Path, output_path: Path, quick: bool) -> flo
         Path(temporary).unlink(missing_ok=True)
         raise
     return seconds
+
+
+def _insert_after_title(notebook, cell) -> None:
+    """Insert ``cell`` right below the notebook's ``# Title`` line (or first, without a title).
+
+    When the title shares its Markdown cell with more text, the cell is split
+    so the note sits between the title and the introduction.
+    """
+    import nbformat
+
+    first = notebook.cells[0] if notebook.cells else None
+    if first is None or first.cell_type != "markdown" or not first.source.lstrip().startswith("# "):
+        notebook.cells.insert(0, cell)
+        return
+    title, _, rest = first.source.lstrip().partition("\n")
+    first.source = title
+    notebook.cells.insert(1, cell)
+    if rest.strip():
+        notebook.cells.insert(2, nbformat.v4.new_markdown_cell(rest.strip("\n")))
 
 
 def _failing_cell_number(notebook) -> int | None:

@@ -24,6 +24,7 @@ import yaml
 BOOKS_MARKER = "<!-- classroom:books -->"
 TOPICS_MARKER = "<!-- classroom:topics -->"
 PLAN_MARKER = "<!-- classroom:plan -->"
+NOTEBOOKS_MARKER = "<!-- classroom:notebooks -->"
 
 BOOK_FIELDS = ("title", "authors", "link", "purpose", "free")
 TOPIC_FIELDS = ("topic", "summary", "resource", "link")
@@ -196,13 +197,21 @@ def render_topics(topics: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def lesson_notebooks(weekends_dir: Path, slug: str) -> list[Path]:
-    """Return the notebooks (jupytext ``.py`` files) that exist in a lesson folder."""
+def lesson_notebooks(weekends_dir: Path, slug: str, known_files=None) -> list[Path]:
+    """Return the notebooks (jupytext ``.py`` files) that exist in a lesson folder.
+
+    ``known_files``, when given, is the set of ``src_uri`` of the files MkDocs
+    collected for this build (e.g. ``"weekends/01-numpy-network/mnist.py"``);
+    a notebook is only listed when it is part of the build.
+    """
     folder = weekends_dir / slug
-    return sorted(folder.glob("*.py")) if folder.is_dir() else []
+    notebooks = sorted(folder.glob("*.py")) if folder.is_dir() else []
+    if known_files is not None:
+        notebooks = [path for path in notebooks if f"{weekends_dir.name}/{slug}/{path.name}" in known_files]
+    return notebooks
 
 
-def render_plan(weekends: list[dict], weekends_dir: Path, link_prefix: str = "weekends/") -> str:
+def render_plan(weekends: list[dict], weekends_dir: Path, link_prefix: str = "weekends/", known_files=None) -> str:
     """Return the 8-weekend table; the last column lists the notebooks that exist."""
     lines = [
         "| Weekend | Core goal | Task | Essential resource | Notebook |",
@@ -210,7 +219,7 @@ def render_plan(weekends: list[dict], weekends_dir: Path, link_prefix: str = "we
     ]
     for weekend in weekends:
         slug = weekend["slug"]
-        notebooks = lesson_notebooks(weekends_dir, slug)
+        notebooks = lesson_notebooks(weekends_dir, slug, known_files)
         if notebooks:
             status = "<br>".join(
                 f":material-check-circle:{{ title='delivered' }} [{path.stem}]({link_prefix}{slug}/{path.name})"
@@ -222,6 +231,31 @@ def render_plan(weekends: list[dict], weekends_dir: Path, link_prefix: str = "we
             f"| [{weekend['number']} · {_cell(weekend['title'])}]({link_prefix}{slug}/index.md) "
             f"| {_cell(weekend['goal'])} | {_cell(weekend['task'])} "
             f"| [{_cell(weekend['resource'])}]({weekend['resource_link']}) | {status} |"
+        )
+    return "\n".join(lines)
+
+
+def notebook_title(path: Path) -> str:
+    """Return the ``# Title`` of a jupytext notebook (its first Markdown heading), or its file name."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^# # (.+)$", line)
+        if match:
+            return match.group(1).strip()
+    return path.name
+
+
+def render_lesson_notebooks(notebooks: list[Path]) -> str:
+    """Return the Markdown that replaces ``<!-- classroom:notebooks -->`` on a lesson page."""
+    if not notebooks:
+        return (
+            '!!! note "Not delivered yet"\n'
+            "    This lesson's notebook is being written; [the plan](../../plan.md) marks it when it arrives."
+        )
+    lines = ['!!! example "Open the notebook"']
+    for path in notebooks:
+        lines.append(
+            f"    - [{notebook_title(path)}]({path.name}): executed when the site is built, "
+            "with a download link for the notebook on its page."
         )
     return "\n".join(lines)
 
@@ -352,26 +386,6 @@ def on_files(files, config):
     return files
 
 
-@event_priority(10)  # before mkdocs-section-index (priority 0)
-def on_nav(nav, config, files):
-    """Give the blog's index page its navigation title before section-index sees it.
-
-    section-index turns an untitled first page of a section into its own page
-    class, which breaks Material's blog plugin (its index must stay a blog
-    view). A titled page is left alone; Material's ``navigation.indexes``
-    still shows it as the section's index.
-    """
-    blog = _blog_plugin_config(config)
-    if blog is None:
-        return nav
-    blog_index = f"{blog.blog_dir.strip('/')}/index.md"
-    for page in nav.pages:
-        if page.file.src_uri == blog_index and not page.title:
-            section = page.parent
-            page.title = section.title if section is not None else "Learning log"
-    return nav
-
-
 def on_page_markdown(markdown, page, config, files):
     """Replace the data markers with the rendered tables."""
     docs_dir = Path(config.docs_dir)
@@ -379,9 +393,18 @@ def on_page_markdown(markdown, page, config, files):
         markdown = markdown.replace(BOOKS_MARKER, render_books(load_books(docs_dir / "data" / "books.yml")))
     if TOPICS_MARKER in markdown:
         markdown = markdown.replace(TOPICS_MARKER, render_topics(load_topics(docs_dir / "data" / "topics.yml")))
+    if NOTEBOOKS_MARKER in markdown:
+        folder = Path(page.file.src_uri).parent
+        notebooks = sorted(
+            docs_dir / file.src_uri
+            for file in files
+            if file.src_uri.endswith(".py") and Path(file.src_uri).parent == folder
+        )
+        markdown = markdown.replace(NOTEBOOKS_MARKER, render_lesson_notebooks(notebooks))
     if PLAN_MARKER in markdown:
         page_dir = Path(page.file.src_uri).parent
         prefix = "weekends/" if page_dir == Path(".") else "../" * len(page_dir.parts) + "weekends/"
         weekends = load_weekends(docs_dir / "data" / "weekends.yml")
-        markdown = markdown.replace(PLAN_MARKER, render_plan(weekends, docs_dir / "weekends", prefix))
+        known_files = {file.src_uri for file in files}
+        markdown = markdown.replace(PLAN_MARKER, render_plan(weekends, docs_dir / "weekends", prefix, known_files))
     return markdown

@@ -12,7 +12,12 @@ Each command creates ``.venv`` on first use and installs the pinned versions
 from ``requirements/constraints.txt``; later runs skip the install unless
 ``pyproject.toml`` or the constraints changed. ``--torch`` also installs the
 CPU build of PyTorch, which the tests use as an oracle (they skip cleanly
-without it).
+without it). Set ``CLASSROOM_TORCH_INDEX_URL`` to install it from another
+index, e.g. ``https://download.pytorch.org/whl/cpu`` (the CPU-only wheels,
+which CI uses on Linux).
+
+Options of this script may come anywhere; every other argument goes to
+pytest or mkdocs: ``python3 scripts/dev.py test --torch tests/site -x``.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ def install_fingerprint(with_torch: bool) -> str:
     for path in (ROOT / "pyproject.toml", CONSTRAINTS):
         digest.update(path.read_bytes() if path.exists() else b"")
     digest.update(b"torch" if with_torch else b"")
+    digest.update(os.environ.get("CLASSROOM_TORCH_INDEX_URL", "").encode() if with_torch else b"")
     return digest.hexdigest()
 
 
@@ -71,26 +77,45 @@ def setup(with_torch: bool = False) -> Path:
     pins = ["-c", CONSTRAINTS] if CONSTRAINTS.exists() else []
     run([python, "-m", "pip", "install", "--quiet", *pins, "-e", ".[tests,docs,serve]"])
     if with_torch:
-        run([python, "-m", "pip", "install", "--quiet", TORCH_REQUIREMENT])
+        index_url = os.environ.get("CLASSROOM_TORCH_INDEX_URL")
+        index = ["--index-url", index_url] if index_url else []
+        run([python, "-m", "pip", "install", "--quiet", *index, TORCH_REQUIREMENT])
     STAMP.write_text(wanted)
     return python
 
 
 def main(argv: list | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+        epilog="Any other arguments go to pytest (test) or mkdocs (serve, build), e.g. "
+        "'dev.py test --torch tests/site -x' or 'dev.py test -m \"not slow\"'.",
+    )
     parser.add_argument("command", choices=["setup", "serve", "build", "test"])
     parser.add_argument("--torch", action="store_true", help="also install the CPU build of PyTorch (a test oracle)")
     parser.add_argument("--port", type=int, default=8000, help="port for 'serve' (default 8000)")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help="extra arguments passed to pytest or mkdocs")
-    args = parser.parse_args(argv)
+    # Options of this script may appear anywhere ('test --torch -x' works); the
+    # rest is passed on unchanged, in order. A '--' ends this script's options.
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--" in argv:
+        split = argv.index("--")
+        ours, passed_on = argv[:split], argv[split + 1 :]
+    else:
+        ours, passed_on = argv, []
+    args, rest = parser.parse_known_args(ours)
+    rest = rest + passed_on
 
     python = setup(with_torch=args.torch)
     if args.command == "serve":
-        run([python, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{args.port}", *args.rest])
+        run([python, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{args.port}", *rest])
     elif args.command == "build":
-        run([python, "-m", "mkdocs", "build", "--strict", *args.rest])
+        run([python, "-m", "mkdocs", "build", "--strict", *rest])
     elif args.command == "test":
-        run([python, "-m", "pytest", *args.rest])
+        run([python, "-m", "pytest", *rest])
+    elif rest:
+        parser.error(f"'setup' takes no extra arguments, got {rest}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Train the two demo models quickly on real data and export them for ``classroom serve``.
 
-* ``runs/models/mnist_mlp.npz`` - an MLP (784 -> 256 -> 10) trained for a few
-  epochs on the full MNIST training set (about a minute on a laptop CPU).
+* ``runs/models/mnist_mlp.npz`` - an MLP (784 -> 256 -> 10) trained for 5
+  epochs on the full MNIST training set (seconds on a laptop CPU; about 98%
+  test accuracy).
 * ``runs/models/cifar_cnn_demo.npz`` - a small CIFAR-10 CNN after a short
-  training run (a few minutes), only when ``classroom.models.cnn`` and the
-  CIFAR-10 data are available. It is a demo, not the lesson's model: the long
+  training run (2 epochs on 20,000 images, one to two minutes; about 59%
+  test accuracy), only when ``classroom.models.cnn`` and the CIFAR-10 data
+  are available. It is a demo, not the lesson's model: the long
   run in ``scripts/train_cifar10.py`` trains the real one, and the server
   loads its file the same way.
 

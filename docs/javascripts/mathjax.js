@@ -4,8 +4,13 @@
 // of class "arithmatex" using \( \) and \[ \] delimiters.
 // Notebook pages: mkdocs-jupyter renders cells inside ".jupyter-wrapper" and
 // keeps the author's $...$ and $$...$$, so dollars are accepted there too.
-// Everything outside those two classes is ignored, so a "$" in prose or code
-// elsewhere never turns into math.
+// How the two class options work together: an element whose class matches
+// ignoreHtmlClass is skipped with everything inside it, unless it (or a
+// descendant) matches processHtmlClass; elements without a class inherit the
+// state of their parent. So Material's own elements (all classed) are skipped,
+// Markdown cells (".jp-RenderedMarkdown") and LaTeX outputs are typeset with
+// their plain <p>/<li>/<td> children, and code outputs (".jp-OutputArea-output")
+// stay untouched: a "$" in prose, code or printed output never turns into math.
 window.MathJax = {
   tex: {
     inlineMath: [["\\(", "\\)"], ["$", "$"]],
@@ -14,8 +19,8 @@ window.MathJax = {
     processEnvironments: true
   },
   options: {
-    ignoreHtmlClass: ".*|",
-    processHtmlClass: "arithmatex|jupyter-wrapper|jp-RenderedMarkdown"
+    ignoreHtmlClass: "[^ ]+",
+    processHtmlClass: "arithmatex|jupyter-wrapper|jp-RenderedMarkdown|jp-RenderedLatex"
   }
 };
 

@@ -15,6 +15,7 @@ POOL_CASES = [
     ((1, 2, 7, 9), 3, 2, 1),
     ((2, 2, 6, 5), (2, 3), (1, 2), (1, 1)),
     ((1, 3, 5, 5), 3, 1, 0),
+    ((2, 2, 5, 7), 2, None, 0),  # odd size: the last row and column are not pooled
 ]
 
 

@@ -124,11 +124,6 @@ def train_classifier(model, inputs: np.ndarray, labels: np.ndarray, *, epochs: i
     return model
 
 
-def predict_classes(model, inputs: np.ndarray) -> np.ndarray:
-    """Arg-max class of every input row."""
-    return np.argmax(model(inputs), axis=1)
-
-
 # --------------------------------------------------------------------------- server process
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""

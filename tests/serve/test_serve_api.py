@@ -27,7 +27,6 @@ from serve_helpers import (
     mnist_metadata,
     multipart_body,
     png_bomb,
-    predict_classes,
     running_server,
     train_classifier,
 )
@@ -191,6 +190,7 @@ def test_predict_agrees_with_the_offline_model_on_mnist_test_digits(client, mnis
         assert answer.status_code == 200, answer.text
         body = answer.json()
         assert body["model"] == "mnist-mlp" and body["version"] == "test"
+        assert body["image"] == {"format": "PNG", "width": 28, "height": 28, "mode": "L"}
         assert body["predictions"][0]["label"] == str(label)
         served = np.zeros(10)
         for prediction in body["predictions"]:
@@ -213,6 +213,15 @@ def _png_of(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_predict_reports_the_size_of_a_large_jpeg_as_uploaded(client, mnist):
+    photo = Image.fromarray(255 - mnist["images"][0]).resize((840, 840), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    photo.convert("RGB").save(buffer, "JPEG", quality=90)
+    body = post_image(client, buffer.getvalue(), filename="photo.jpg", content_type="image/jpeg").json()
+    assert body["image"] == {"format": "JPEG", "width": 840, "height": 840, "mode": "RGB"}
+    assert body["predictions"][0]["label"] == str(mnist["labels"][0])
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -43,6 +43,14 @@ def test_decode_upload_returns_the_decoded_image(image_format, rng):
     assert image.format == image_format
 
 
+def test_decode_upload_drafts_a_large_jpeg_smaller_and_records_the_original_size():
+    photo = encode(np.full((300, 400, 3), 200, dtype=np.uint8), "JPEG")
+    image = decode_upload(photo, draft=("L", (28, 28)))
+    assert 28 <= min(image.size) < 300  # decoded at a reduced scale
+    assert image.info["original_size"] == (400, 300)
+    assert image.info["original_mode"] == "RGB"
+
+
 def test_decode_upload_refuses_an_empty_file():
     with pytest.raises(UploadError, match="empty") as caught:
         decode_upload(b"")

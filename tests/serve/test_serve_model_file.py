@@ -141,9 +141,13 @@ def write_pickled_object_array(path: Path) -> None:
 
 
 DAMAGES = {
-    "one byte of a weight flipped (sidecar)": (flip_a_weight_byte, "checksum mismatch|corrupt"),
+    "one byte of a weight flipped (sidecar)": (flip_a_weight_byte, "checksum mismatch: the file's SHA-256"),
     "one byte of a weight flipped (no sidecar)": (flip_a_weight_byte_without_sidecar, "corrupt"),
-    "truncated": (truncate, "truncated|corrupt|not a valid"),
+    "truncated": (truncate, "checksum mismatch"),
+    "truncated (no sidecar)": (
+        lambda path: (sidecar_path(path).unlink(), truncate(path)),
+        "truncated|corrupt|not a valid",
+    ),
     "other bytes, old sidecar": (resave_other_weights_keeping_the_sidecar, "checksum mismatch"),
     "weights changed after export": (change_weights_keeping_the_recorded_digest, "weights do not match"),
     "arrays of another architecture": (save_with(hidden=32), "do not match the architecture"),

@@ -64,12 +64,26 @@ def run_build(site_dir: Path, site_url: str) -> subprocess.CompletedProcess:
     )
 
 
+def sources_fingerprint() -> str:
+    """Hash of everything that decides notebook execution: package sources and notebooks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in (ROOT / "src" / "classroom", ROOT / "docs"):
+        for path in sorted(folder.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass
 class BuiltSite:
     path: Path
     port: int
     url: str
     log: str
+    sources_before: str = ""
+    sources_after: str = ""
 
 
 def build_site_once(tmp_path_factory) -> BuiltSite:
@@ -77,11 +91,13 @@ def build_site_once(tmp_path_factory) -> BuiltSite:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     site_dir = tmp_path_factory.mktemp("site")
+    before = sources_fingerprint()
     result = run_build(site_dir, url)
+    after = sources_fingerprint()
     log = result.stdout + result.stderr
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed (exit {result.returncode}):\n{log[-6000:]}")
-    return BuiltSite(path=site_dir, port=port, url=url, log=log)
+    return BuiltSite(path=site_dir, port=port, url=url, log=log, sources_before=before, sources_after=after)
 
 
 def serve_site(built_site):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from site_helpers import ARTIFACTS, ROOT, build_site_once, run_build, serve_site, site_content
+from site_helpers import ARTIFACTS, ROOT, build_site_once, run_build, serve_site, site_content, sources_fingerprint
 
 pytestmark = pytest.mark.slow
 
@@ -143,11 +143,11 @@ def test_plan_marks_exactly_the_weekends_with_notebooks(built_site):
     assert len(rows) == 8
     weekends = site_content.load_weekends(ROOT / "docs" / "data" / "weekends.yml")
     for weekend, row in zip(weekends, rows):
-        notebooks = sorted((ROOT / "docs" / "weekends" / weekend["slug"]).glob("*.py"))
-        if notebooks:
-            for notebook in notebooks:
-                assert f"{weekend['slug']}/{notebook.stem}/" in row
-        else:
+        lesson_dir = built_site.path / "weekends" / weekend["slug"]
+        rendered = sorted(path.parent.name for path in lesson_dir.glob("*/index.html"))
+        linked = sorted(set(re.findall(rf'href="[^"]*{weekend["slug"]}/([^/"]+)/"', row)))
+        assert linked == rendered, f"weekend {weekend['number']}: plan links {linked}, site has notebooks {rendered}"
+        if not rendered:
             assert "coming" in row
 
 
@@ -171,6 +171,12 @@ def test_second_build_executes_no_notebook(built_site, tmp_path):
     result = run_build(tmp_path / "site", built_site.url)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
+    states = {built_site.sources_before, built_site.sources_after, sources_fingerprint()}
+    if len(states) > 1:
+        message = "notebooks or package sources changed while the builds ran, so re-execution was legitimate"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
     match = re.search(r"notebooks: (\d+) executed, (\d+) reused", log)
     assert match, log[-2000:]
     assert match.group(1) == "0", "nothing changed, yet a notebook was executed again"
@@ -239,6 +245,8 @@ def shoot(page, name):
 
 @pytest.mark.browser
 def test_browser_tour_of_the_site(browser, served_site):
+    from playwright.sync_api import expect
+
     route_mathjax_locally(browser)
     page = browser.new_page()
     errors = []
@@ -248,7 +256,7 @@ def test_browser_tour_of_the_site(browser, served_site):
     page.goto(served_site)
     page.wait_for_selector("h1")
     assert "ML Classroom" in page.title()
-    assert page.locator("h1").first.inner_text().strip() == "ML Classroom"
+    assert page.locator("h1").first.inner_text().startswith("ML Classroom")
     shoot(page, "01-home.png")
 
     # Navigate to a weekend lesson through the tabs and the plan
@@ -256,7 +264,7 @@ def test_browser_tour_of_the_site(browser, served_site):
     page.wait_for_url(re.compile(r".*/weekends/$"))
     page.locator("article a", has_text="1 · Python & NumPy").first.click()
     page.wait_for_url(re.compile(r".*/weekends/01-numpy-network/$"))
-    assert "Weekend 1" in page.locator("h1").first.inner_text()
+    expect(page.locator("article h1").first).to_contain_text("Weekend 1")
     details = page.locator("details.question").first
     assert not details.evaluate("element => element.open")
     details.locator("summary").click()
@@ -266,6 +274,7 @@ def test_browser_tour_of_the_site(browser, served_site):
     # The XOR notebook with its plot
     page.locator("article a", has_text="XOR notebook").first.click()
     page.wait_for_url(re.compile(r".*/foundations/xor/$"))
+    expect(page.locator("article h1").first).to_contain_text("XOR by hand")
     image = page.locator(".jupyter-wrapper img").first
     image.scroll_into_view_if_needed()
     page.wait_for_function("image => image.complete && image.naturalWidth > 200", arg=image.element_handle())
@@ -276,8 +285,9 @@ def test_browser_tour_of_the_site(browser, served_site):
 
     # Search
     page.goto(served_site)
-    page.locator("label.md-header__button[for='__search']").click()
-    page.locator("input.md-search__input").fill("convolution")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.fill("convolution")
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=15000)
     assert results.count() > 0
@@ -287,7 +297,7 @@ def test_browser_tour_of_the_site(browser, served_site):
 
     # API reference
     page.goto(served_site + "reference/classroom/nn/module/")
-    page.wait_for_selector(".doc")
+    expect(page.locator("article h1").first).to_contain_text("classroom.nn.module")
     assert page.locator(".doc-heading", has_text="Parameter").count() > 0
     shoot(page, "06-api-reference.png")
 

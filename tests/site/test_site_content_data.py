@@ -148,3 +148,21 @@ def test_site_sources_mention_no_machine_paths():
     sources += list((ROOT / "hooks").glob("*.py")) + list((ROOT / ".github").rglob("*.y*ml"))
     offenders = [str(path.relative_to(ROOT)) for path in sources if "/work/" in path.read_text(encoding="utf-8")]
     assert not offenders
+
+
+def test_lesson_notebook_section_links_existing_notebooks(tmp_path):
+    notebook = tmp_path / "mnist.py"
+    notebook.write_text("# %% [markdown]\n# # A network on MNIST\n", encoding="utf-8")
+    rendered = site_content.render_lesson_notebooks([notebook])
+    assert '!!! example "Open the notebook"' in rendered
+    assert "[A network on MNIST](mnist.py)" in rendered
+
+
+def test_lesson_without_notebook_says_it_is_not_delivered():
+    assert "Not delivered yet" in site_content.render_lesson_notebooks([])
+
+
+@pytest.mark.parametrize("slug", ["01-numpy-network", "02-logistic-regression", "03-regularization", "04-convolutions", "06-optimizers", "07-generative", "08-deploy"])
+def test_lesson_notebook_section_is_generated(slug):
+    text = (DOCS / "weekends" / slug / "index.md").read_text(encoding="utf-8")
+    assert "<!-- classroom:notebooks -->" in text.split("## Notebook", 1)[1]

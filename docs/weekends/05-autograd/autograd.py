@@ -292,6 +292,10 @@ loss_axis.legend()
 plt.show()
 
 # %% [markdown]
+# The full run, `python scripts/train_autograd_mnist.py` (all 60,000 training
+# images, 10 epochs, the same network and settings as the full mode of this
+# notebook), reached **97.59% test accuracy** on 2026-11-22.
+#
 # Some test digits the network gets wrong (predicted / true label):
 
 # %%

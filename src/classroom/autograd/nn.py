@@ -176,7 +176,7 @@ def cross_entropy(logits: Tensor, labels) -> Tensor:
 
     Parameters
     ----------
-    logits : Tensor of shape (batch, classes)
+    logits : Tensor or ndarray of shape (batch, classes)
         Unnormalised scores.
     labels : ndarray of int, shape (batch,)
         The correct class of each row, in ``0 .. classes - 1``.
@@ -186,6 +186,7 @@ def cross_entropy(logits: Tensor, labels) -> Tensor:
     Tensor of shape ()
         The loss; call ``.backward()`` on it.
     """
+    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
     labels = np.asarray(labels)
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy expects logits of shape (batch, classes), got {logits.shape}")

@@ -35,3 +35,8 @@ from .conv_transpose import ConvTranspose2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "MaxPool2d"]
+
+# Reshaping layers (weekend 7).
+from .reshape import Unflatten
+
+__all__ += ["Unflatten"]

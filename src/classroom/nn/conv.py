@@ -169,7 +169,10 @@ class Conv2d(Module):
         """Return a reusable scratch array; ``fill`` initialises it only when (re)allocated."""
         array = self._workspace.get(name)
         if array is None or array.shape != shape or array.dtype != dtype:
-            array = np.empty(shape, dtype=dtype) if fill is None else np.full(shape, fill, dtype=dtype)
+            if fill is None:
+                array = np.empty(shape, dtype=dtype)
+            else:
+                array = np.full(shape, fill, dtype=dtype)
             self._workspace[name] = array
         return array
 
@@ -244,7 +247,8 @@ class Conv2d(Module):
         # 2. im2col: one row per output pixel.
         kernel_h, kernel_w = self.kernel_size
         cols_shape = (batch, out_h, out_w, kernel_h, kernel_w, self.in_channels)
-        cols = im2col(padded, self.kernel_size, self.stride, out=self._scratch("cols", cols_shape, dtype))
+        cols_buffer = self._scratch("cols", cols_shape, dtype)
+        cols = im2col(padded, self.kernel_size, self.stride, out=cols_buffer)
         cols = cols.reshape(batch * out_h * out_w, -1)
 
         # 3. One matrix product; the bias is added in place.
@@ -253,10 +257,8 @@ class Conv2d(Module):
         if self.bias is not None:
             out += self.bias.data
 
-        if self.training:
-            self._cache = (cols, weight_matrix, x.shape, padded_shape)
-        else:
-            self._cache = None
+        # Backward needs the windows (for the weight gradient) and the shapes.
+        self._cache = (cols, x.shape) if self.training else None
         # 4. NCHW-shaped view of the NHWC result (no copy).
         return out.reshape(batch, out_h, out_w, self.out_channels).transpose(0, 3, 1, 2)
 
@@ -280,7 +282,7 @@ class Conv2d(Module):
                 f"{self!r}.backward() needs a forward() call in training mode first "
                 "(call model.train() before training)"
             )
-        cols, _, input_shape, _ = self._cache
+        cols, input_shape = self._cache
         expected = self.output_shape(input_shape)
         if tuple(grad_output.shape) != expected:
             raise ValueError(
@@ -324,7 +326,8 @@ class Conv2d(Module):
         # time: offset (i, j) gets grad @ weight[:, :, i, j]. Storing the result
         # offset-major, (kernel_h, kernel_w, batch, out_h, out_w, in_channels),
         # makes each of col2im's additions read one contiguous block.
-        weight_per_offset = self.weight.data.transpose(2, 3, 0, 1).reshape(kernel_h * kernel_w, self.out_channels, self.in_channels)
+        weight_per_offset = self.weight.data.transpose(2, 3, 0, 1)
+        weight_per_offset = weight_per_offset.reshape(kernel_h * kernel_w, self.out_channels, self.in_channels)
         grad_cols = np.matmul(grad, weight_per_offset)
         grad_cols = grad_cols.reshape(kernel_h, kernel_w, batch, out_h, out_w, self.in_channels)
         # col2im expects (batch, out_h, out_w, kernel_h, kernel_w, channels): a transposed view.
@@ -336,8 +339,9 @@ class Conv2d(Module):
     def _input_gradient_as_convolution(self, grad, input_shape, output_size):
         """Input gradient for stride 1, computed as another convolution.
 
-        Used when ``in_channels >= out_channels``. With stride 1, the input gradient is the output gradient, zero-padded
-        by ``kernel - 1 - padding`` on each side, convolved with the kernel
+        Used when ``in_channels >= out_channels``. With stride 1, the input
+        gradient is the output gradient, zero-padded by
+        ``kernel - 1 - padding`` on each side, convolved with the kernel
         flipped upside down and left to right (with input and output channels
         swapped). That is one im2col copy and one matrix product, and it
         avoids col2im's ``kernel_h * kernel_w`` scattered additions, which
@@ -355,7 +359,8 @@ class Conv2d(Module):
         grad_padded = self._scratch("grad_padded", padded_shape, grad.dtype, fill=0)
         grad_padded = pad_nhwc(grad_nhwc, full_pad, out=grad_padded)
         cols_shape = (batch, height, width, kernel_h, kernel_w, self.out_channels)
-        grad_cols = im2col(grad_padded, self.kernel_size, (1, 1), out=self._scratch("grad_cols", cols_shape, grad.dtype))
+        grad_cols_buffer = self._scratch("grad_cols", cols_shape, grad.dtype)
+        grad_cols = im2col(grad_padded, self.kernel_size, (1, 1), out=grad_cols_buffer)
         # Rows ordered (kernel row, kernel column, output channel), like grad_cols.
         flipped = self.weight.data[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)
         flipped = flipped.reshape(kernel_h * kernel_w * self.out_channels, self.in_channels)

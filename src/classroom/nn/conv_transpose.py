@@ -180,7 +180,8 @@ class ConvTranspose2d(Module):
         # Every input pixel times the kernel: one window of the output each,
         # computed one kernel offset at a time, (i, j) -> inputs @ weight[:, :, i, j],
         # and stored offset-major so col2im's additions read contiguous blocks ...
-        weight_per_offset = self.weight.data.transpose(2, 3, 0, 1).reshape(kernel_h * kernel_w, self.in_channels, self.out_channels)
+        weight_per_offset = self.weight.data.transpose(2, 3, 0, 1)
+        weight_per_offset = weight_per_offset.reshape(kernel_h * kernel_w, self.in_channels, self.out_channels)
         windows = np.matmul(inputs, weight_per_offset)
         windows = windows.reshape(kernel_h, kernel_w, batch, height, width, self.out_channels)
         windows = windows.transpose(2, 3, 4, 0, 1, 5)

@@ -162,16 +162,24 @@ class MaxPool2d(_Pool2d):
                 f"{self!r}.backward expects grad_output of shape "
                 f"{argmax.shape[:1] + argmax.shape[3:] + argmax.shape[1:3]}, got {grad_output.shape}"
             )
-        grad_padded = np.zeros(padded_shape, dtype=grad.dtype)
         output_size = argmax.shape[1:3]
         overlapping = any(s < k for s, k in zip(self.stride, self.kernel_size))
+        # When the windows tile the input exactly (the usual 2x2, stride 2 on
+        # an even size), every position is written once below: no need to zero.
+        tiles_exactly = (
+            not overlapping
+            and self.stride == self.kernel_size
+            and self.padding == (0, 0)
+            and all(size % k == 0 for size, k in zip(padded_shape[1:3], self.kernel_size))
+        )
+        grad_padded = (np.empty if tiles_exactly else np.zeros)(padded_shape, dtype=grad.dtype)
         for index, offset in enumerate(self._offsets()):
             target = _window_slice(grad_padded, offset, output_size, self.stride)
-            routed = np.where(argmax == index, grad, 0)
             if overlapping:
-                target += routed
+                target += grad * (argmax == index)
             else:
-                target[...] = routed
+                # Windows do not overlap: each position receives exactly one value.
+                np.multiply(grad, argmax == index, out=target)
         _, _, height, width = input_shape
         pad_h, pad_w = self.padding
         grad_input = grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]

@@ -33,6 +33,7 @@ the app in Python with :func:`create_app`.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -43,6 +44,7 @@ import anyio
 from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from PIL import Image
 from pydantic import BaseModel, Field
 
 from classroom import __version__
@@ -55,6 +57,8 @@ from classroom.serve.images import (
 from classroom.serve.model_file import ServedModel, load_served_model
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "UploadLimitMiddleware", "create_app", "create_app_from_env"]
+
+_CONVERSION_ERRORS = (OSError, ValueError, SyntaxError, EOFError)
 
 MAX_TOP_K = 100
 """Largest ``top_k`` a client may ask for."""
@@ -255,6 +259,13 @@ def _index_html() -> str:
     return resources.files("classroom.serve").joinpath("static/index.html").read_text("utf-8")
 
 
+def _blank_image(preprocessing, image_format: str) -> bytes:
+    """A black image of the model's size and mode, encoded as ``image_format``."""
+    buffer = io.BytesIO()
+    Image.new(preprocessing.mode, (preprocessing.width, preprocessing.height)).save(buffer, image_format)
+    return buffer.getvalue()
+
+
 def create_app(
     models: Sequence[ServedModel | str | os.PathLike],
     *,
@@ -346,13 +357,20 @@ def create_app(
             max_pixels=max_image_pixels,
             draft=(spec.mode, (spec.width, spec.height)),
         )
+        width, height = image.info["original_size"]
         image_info = {
             "format": image.format or "unknown",
-            "width": image.width,
-            "height": image.height,
-            "mode": image.mode,
+            "width": width,
+            "height": height,
+            "mode": image.info["original_mode"],
         }
-        probabilities = model.predict(spec(image)[None])[0]
+        try:
+            inputs = spec(image)
+        except _CONVERSION_ERRORS as error:  # damaged data Pillow only notices while converting
+            raise UploadError(
+                400, f"the image could not be converted ({type(error).__name__}: {error})"
+            ) from None
+        probabilities = model.predict(inputs[None])[0]
         return {
             "model": model.name,
             "version": model.version,
@@ -360,6 +378,12 @@ def create_app(
             "image": image_info,
             "inference_ms": round((time.perf_counter() - started) * 1000.0, 3),
         }
+
+    # Warm up: the first decode imports Pillow's PNG/JPEG plugins and the first
+    # forward pass allocates buffers; do both now rather than in a user's request.
+    for item in served:
+        for image_format in ("PNG", "JPEG"):
+            run_prediction(item, _blank_image(item.preprocessing, image_format), None, 1)
 
     @app.post(
         "/predict",

@@ -167,7 +167,9 @@ def decode_upload(
     Returns
     -------
     PIL.Image.Image
-        The decoded image (pixels loaded, file closed).
+        The decoded image, pixels loaded. ``image.info["original_size"]``
+        and ``image.info["original_mode"]`` describe the upload as sent
+        (``draft`` may decode a smaller or grayscale image).
 
     Raises
     ------
@@ -225,6 +227,7 @@ def decode_upload(
             "may be a decompression bomb); resize it before uploading",
         )
 
+    original_mode = image.mode
     if draft is not None and image_format == "JPEG":
         draft_mode, draft_size = draft
         image.draft(draft_mode, draft_size)
@@ -238,6 +241,8 @@ def decode_upload(
             f"the {image_format} image is corrupt or truncated ({type(error).__name__}: "
             f"{error}); upload the complete file",
         ) from None
+    image.info["original_size"] = (width, height)
+    image.info["original_mode"] = original_mode
     return image
 
 
@@ -389,7 +394,7 @@ class Preprocessing:
         ndarray of shape (channels, height, width), float32
             Scaled, optionally inverted, normalised pixels.
         """
-        image = ImageOps.exif_transpose(image)
+        image = _upright(image)
         image = _to_mode(image, self.mode)
         if image.size != (self.width, self.height):
             image = ImageOps.fit(
@@ -404,6 +409,14 @@ class Preprocessing:
         if self.invert is True or (self.invert == "auto" and _border_is_bright(pixels)):
             pixels = 1.0 - pixels
         return ((pixels - self._mean) * self._inv_std).astype(np.float32, copy=False)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation tag; an unreadable tag is ignored (the image is used as stored)."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except _DECODE_ERRORS + (KeyError, TypeError):
+        return image
 
 
 def _border_is_bright(pixels: np.ndarray) -> bool:

@@ -8,6 +8,7 @@ DEFAULT_MAX_IMAGE_PIXELS = 25_000_000
 
 DEFAULT_BLAS_THREADS = 1
 """BLAS threads for inference. One image is too small a matrix product to split
-across cores: extra threads only add synchronisation (measured: a CIFAR CNN
-forward pass took 25-70 ms with two OpenBLAS threads on a busy two-core
-machine, 2.5 ms with one)."""
+across cores: extra threads only add synchronisation. Measured on a busy
+two-core machine with ``scripts/load_test.py -n 300 -c 1`` and a small CIFAR-10
+CNN: median latency 104-138 ms with ``--server-arg=--blas-threads=2``, 7.8 ms
+with one thread."""

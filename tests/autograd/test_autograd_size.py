@@ -1,0 +1,25 @@
+"""The engine stays small: under 200 counted lines.
+
+Counting rule (the same one the lesson page and the notebook quote): a line
+counts unless it is blank or holds only a ``#`` comment; docstrings count.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from classroom.autograd.size import count_code_lines, engine_code_lines
+
+
+def test_engine_is_under_200_counted_lines():
+    # Counting rule: every line that is not blank and not only a "#" comment; docstrings count.
+    assert engine_code_lines() < 200
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [("", 0), ("x = 1\n\n\n", 1), ("# only a comment\n    # indented comment\n", 0),
+     ('def f():\n    """Docstrings count."""\n    return 1  # trailing comment\n', 3)],
+)
+def test_line_counter_skips_only_blank_and_comment_lines(source, expected):
+    assert count_code_lines(source) == expected

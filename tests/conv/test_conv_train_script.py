@@ -1,0 +1,51 @@
+"""scripts/train_cifar10.py end to end on a tiny REAL CIFAR-10 subset: files, metadata, reload."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import require_data
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_cifar10.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("train_cifar10", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_train_script_writes_model_metrics_and_curves_that_reload(tmp_path):
+    require_data("cifar10/cifar10-jpg.tar.gz")
+    script = load_script()
+    out = tmp_path / "run"
+    script.main([
+        "--limit", "600", "--test-limit", "300", "--epochs", "2", "--batch-size", "100",
+        "--widths", "8", "16", "--threads", "1", "--out", str(out),
+    ])
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 2 and len(metrics["history"]) == 2
+    assert metrics["train_images"] == 600 and metrics["test_images"] == 300
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    assert metrics["peak_memory_mb"] > 0 and metrics["machine"]["numpy"] == np.__version__
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    from classroom.io import load_model_state
+    from classroom.models.registry import build_model
+
+    state, metadata = load_model_state(out / "model.npz")
+    assert metadata["classes"][0] == "airplane" and len(metadata["classes"]) == 10
+    model = build_model(metadata["architecture"])
+    model.load_state_dict(state)
+    model.eval()
+    assert model(np.zeros((2, 3, 32, 32), dtype=np.float32)).shape == (2, 10)
+    with np.load(out / "model.npz", allow_pickle=False) as arrays:
+        assert "0.weight" in arrays.files
