@@ -155,9 +155,9 @@ def plot_curves(history, path: Path) -> None:
 
     epochs = [row["epoch"] for row in history]
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
-    loss_axis.plot(epochs, [row["train_loss"] for row in history], "o-", label="train")
+    loss_axis.plot(epochs, [row["train_loss"] for row in history], "o-", label="train (label-smoothed)")
     loss_axis.plot(epochs, [row["test_loss"] for row in history], "o-", label="test")
-    loss_axis.set(xlabel="epoch", ylabel="cross-entropy (label-smoothed)", title="Loss")
+    loss_axis.set(xlabel="epoch", ylabel="cross-entropy", title="Loss")
     loss_axis.legend()
     accuracy_axis.plot(epochs, [row["train_accuracy"] for row in history], "o-", label="train (augmented)")
     accuracy_axis.plot(epochs, [row["test_accuracy"] for row in history], "o-", label="test")

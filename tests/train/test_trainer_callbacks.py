@@ -160,12 +160,12 @@ def test_nan_loss_stops_training_before_the_weights_are_touched():
     _assert_same_state(model.state_dict(), weights_after_batch_2)
 
 
-def test_nan_input_hidden_by_relu_is_caught_in_the_first_layers_gradient(blobs):
+def test_nan_input_is_caught_at_the_step_whose_batch_holds_it(blobs):
     (inputs, labels), _ = blobs
     inputs = inputs.copy()
-    inputs[25] = np.nan  # ReLU turns the NaN activations into 0, the loss stays finite
+    inputs[25] = np.nan  # ReLU passes NaN on (as PyTorch's does), so the loss of batch 3 is NaN
     trainer = make_trainer(make_mlp(seed=0), "sgd")
-    with pytest.raises(TrainingDiverged, match=r"step 3 \(batch 3 of 20\): the gradient of parameter '0.weight'"):
+    with pytest.raises(TrainingDiverged, match=r"step 3 \(batch 3 of 20\): the loss is not finite"):
         trainer.fit((inputs, labels), epochs=1, batch_size=10, shuffle=False)
 
 

@@ -48,7 +48,10 @@ class ReLU(Module):
         """
         x = check_float_input(x, "ReLU")
         self._positive = x > 0
-        return np.where(self._positive, x, 0).astype(x.dtype, copy=False)
+        # np.maximum keeps the input's memory layout (the conv layers hand over
+        # channels-last views), which makes it several times faster than
+        # np.where here; like PyTorch it lets a NaN input through as NaN.
+        return np.maximum(x, 0)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Pass the gradient through where the input was positive, else 0.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .optimizer import Optimizer
@@ -92,6 +94,15 @@ class Adam(Optimizer):
             return parameter.grad + self.weight_decay * parameter.data
         return parameter.grad
 
+    def _scratch_like(self, array: np.ndarray) -> np.ndarray:
+        """Return a reusable work array of ``array``'s shape and dtype (not part of the state)."""
+        if not hasattr(self, "_scratch"):
+            self._scratch = {}
+        key = (array.shape, array.dtype.str)
+        if key not in self._scratch:
+            self._scratch[key] = np.empty_like(array)
+        return self._scratch[key]
+
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
         beta1, beta2 = self.betas
@@ -108,12 +119,24 @@ class Adam(Optimizer):
             self._decay_weights(parameter)
             gradient = self._gradient_with_penalty(parameter)
 
+            # The update below is the textbook one,
+            #     m = beta1 * m + (1 - beta1) * g
+            #     v = beta2 * v + (1 - beta2) * g**2
+            #     p -= lr * (m / bc1) / (sqrt(v / bc2) + eps),
+            # written with in-place operations on one scratch array: Adam
+            # touches every weight several times per step, and temporary
+            # arrays the size of the weights would cost as much as the
+            # matrix products of a small network.
+            scratch = self._scratch_like(parameter.data)
             exp_avg = state["exp_avg"]
             exp_avg *= beta1
-            exp_avg += (1 - beta1) * gradient
+            np.multiply(gradient, 1 - beta1, out=scratch)
+            exp_avg += scratch
             exp_avg_sq = state["exp_avg_sq"]
             exp_avg_sq *= beta2
-            exp_avg_sq += (1 - beta2) * gradient * gradient
+            np.multiply(gradient, gradient, out=scratch)
+            scratch *= 1 - beta2
+            exp_avg_sq += scratch
             if self.amsgrad:
                 # As PyTorch: keep the running maximum of the raw second moment.
                 np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
@@ -121,9 +144,14 @@ class Adam(Optimizer):
             else:
                 second_moment = exp_avg_sq
 
-            first_moment_hat = exp_avg / self.bias_correction(beta1, step)
-            second_moment_hat = second_moment / self.bias_correction(beta2, step)
-            parameter.data -= self.lr * first_moment_hat / (np.sqrt(second_moment_hat) + self.eps)
+            first_correction = self.bias_correction(beta1, step)
+            second_correction = self.bias_correction(beta2, step)
+            denominator = np.sqrt(second_moment, out=scratch)
+            denominator /= math.sqrt(second_correction)
+            denominator += self.eps
+            update = np.divide(exp_avg, denominator, out=scratch)
+            update *= self.lr / first_correction
+            parameter.data -= update
         self.step_count += 1
 
 

@@ -1,0 +1,141 @@
+"""scripts/make_image_folder_subset.py: synthetic archives for the rules, the real CIFAR-10 archive once."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import require_data
+from PIL import Image
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+subset_script = load_script("make_image_folder_subset")
+
+
+def jpeg_bytes(value: int) -> bytes:
+    """A synthetic 8x8 JPEG of one grey level."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((8, 8, 3), value, dtype=np.uint8)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    """A synthetic CIFAR-like archive: train/<class>/000i.jpg (4 each) and test/<class>/000i.jpg (2 each)."""
+    path = tmp_path / "fake-cifar.tar.gz"
+    with tarfile.open(path, "w:gz") as stream:
+        for split, count in (("train", 4), ("test", 2)):
+            for class_index, class_name in enumerate(("bird", "cat", "dog")):
+                for number in range(count):
+                    data = jpeg_bytes(10 * class_index + number)
+                    member = tarfile.TarInfo(f"{split}/{class_name}/{number:04d}.jpg")
+                    member.size = len(data)
+                    stream.addfile(member, io.BytesIO(data))
+    return path
+
+
+def test_make_subset_copies_the_first_files_of_each_chosen_class_unchanged(archive, tmp_path):
+    out = tmp_path / "subset"
+    manifest = subset_script.make_subset(out, ["dog", "cat"], train_per_class=3, test_per_class=1, archive=archive)
+
+    assert manifest["counts"] == {"train": {"dog": 3, "cat": 3}, "test": {"dog": 1, "cat": 1}}
+    assert manifest["reused"] is False
+    assert sorted(path.relative_to(out).as_posix() for path in out.rglob("*.jpg")) == [
+        "test/cat/0000.jpg", "test/dog/0000.jpg",
+        "train/cat/0000.jpg", "train/cat/0001.jpg", "train/cat/0002.jpg",
+        "train/dog/0000.jpg", "train/dog/0001.jpg", "train/dog/0002.jpg",
+    ]
+    assert (out / "train" / "dog" / "0002.jpg").read_bytes() == jpeg_bytes(22)
+    assert json.loads((out / "subset.json").read_text())["request"]["classes"] == ["dog", "cat"]
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []  # no temporary folder left
+
+
+def test_make_subset_reuses_a_folder_made_with_the_same_arguments(archive, tmp_path):
+    out = tmp_path / "subset"
+    subset_script.make_subset(out, ["cat"], train_per_class=2, test_per_class=1, archive=archive)
+    marker = out / "train" / "cat" / "0000.jpg"
+    marker.write_bytes(b"left alone")
+
+    again = subset_script.make_subset(out, ["cat"], train_per_class=2, test_per_class=1, archive=archive)
+
+    assert again["reused"] is True
+    assert marker.read_bytes() == b"left alone"
+
+
+def test_make_subset_refuses_to_replace_a_different_folder_unless_asked(archive, tmp_path):
+    out = tmp_path / "subset"
+    subset_script.make_subset(out, ["cat"], train_per_class=2, test_per_class=1, archive=archive)
+    with pytest.raises(ValueError, match="already exists.*--overwrite"):
+        subset_script.make_subset(out, ["cat"], train_per_class=4, test_per_class=1, archive=archive)
+
+    replaced = subset_script.make_subset(out, ["bird"], train_per_class=4, test_per_class=2, archive=archive, overwrite=True)
+
+    assert replaced["counts"]["train"] == {"bird": 4}
+    assert sorted(path.name for path in (out / "train").iterdir()) == ["bird"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["fake-cifar.tar.gz", "subset"]
+
+
+def test_make_subset_names_the_available_classes_and_writes_nothing_for_an_unknown_one(archive, tmp_path):
+    out = tmp_path / "subset"
+    with pytest.raises(ValueError, match=r"\['horse'\] are not in .*available: \['bird', 'cat', 'dog'\]"):
+        subset_script.make_subset(out, ["cat", "horse"], archive=archive)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["fake-cifar.tar.gz"]
+
+
+@pytest.mark.parametrize(
+    "classes, train_per_class, test_per_class, message",
+    [
+        ([], 2, 1, "at least one class"),
+        (["cat", "cat"], 2, 1, "distinct"),
+        (["../cat"], 2, 1, "plain folder name"),
+        (["cat"], 0, 1, "--train-per-class must be a whole number >= 1"),
+        (["cat"], 2, -1, "--test-per-class must be a whole number >= 1"),
+    ],
+)
+def test_make_subset_rejects_bad_requests(archive, tmp_path, classes, train_per_class, test_per_class, message):
+    with pytest.raises(ValueError, match=message):
+        subset_script.make_subset(
+            tmp_path / "subset", classes, train_per_class=train_per_class, test_per_class=test_per_class, archive=archive
+        )
+
+
+def test_script_reports_a_missing_archive_in_one_line(tmp_path, capsys):
+    code = subset_script.main(["--classes", "cat", "--out", str(tmp_path / "x"), "--archive", str(tmp_path / "none.tar.gz")])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "archive not found" in error and "CLASSROOM_DATA" in error
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.data
+def test_real_cifar10_subset_loads_as_an_image_folder(tmp_path):
+    require_data("cifar10/cifar10-jpg.tar.gz")
+    from classroom.config import data_dir
+    from classroom.data import load_image_folder
+
+    archive = data_dir() / "cifar10" / "cifar10-jpg.tar.gz"
+
+    out = tmp_path / "cat-dog-ship"
+    subset_script.make_subset(out, ["ship", "cat", "dog"], train_per_class=5, test_per_class=3, archive=archive)
+    train = load_image_folder(out, split="train")
+    test = load_image_folder(out, split="test")
+
+    assert train.classes == ["cat", "dog", "ship"]  # alphabetical, as for any image folder
+    assert train.images.shape == (15, 32, 32, 3) and test.images.shape == (9, 32, 32, 3)
+    assert np.bincount(train.labels).tolist() == [5, 5, 5]
+    assert np.bincount(test.labels).tolist() == [3, 3, 3]
+    assert train.images.std() > 20  # real photos, not blank images
