@@ -184,7 +184,8 @@ def main(argv=None) -> int:
             gemm_time += seconds
             gemm_total_flops += flops
 
-    # ---- one full training step
+    # ---- one full training step (the images need no gradient, as in PyTorch)
+    model[0].input_requires_grad = False
     loss_function = CrossEntropyLoss()
     optimizer = SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
 

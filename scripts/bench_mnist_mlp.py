@@ -73,6 +73,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
 def fit_classroom(x_train, y_train, x_test, y_test, arguments) -> dict:
     """Train the package's MLP with the package's Trainer; return accuracy and fit time."""
     model = MLP(784, [arguments.hidden], 10, rng=np.random.default_rng(arguments.seed))
+    model[0].input_requires_grad = False  # the images need no gradient (as in PyTorch)
     trainer = Trainer(
         model, CrossEntropyLoss(), Adam(model.parameters(), lr=arguments.lr),
         metrics={}, progress=False, nan_guard=False,

@@ -187,6 +187,7 @@ def train(args) -> dict:
     convs = args.convs_per_stage[0] if len(args.convs_per_stage) == 1 else list(args.convs_per_stage)
     architecture = {"name": "cifar_cnn", "widths": list(args.widths), "convs_per_stage": convs, "seed": args.seed}
     model = cifar_cnn(args.widths, convs, seed=args.seed)
+    model[0].input_requires_grad = False  # the images need no gradient (as in PyTorch)
     loss_function = CrossEntropyLoss(label_smoothing=args.label_smoothing)
     plain_loss = CrossEntropyLoss()
     optimizer = SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)

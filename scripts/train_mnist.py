@@ -141,6 +141,7 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(arguments.seed)
     architecture = {"name": "mlp", "in_features": 784, "hidden_sizes": list(arguments.hidden), "out_features": 10}
     model = MLP(784, arguments.hidden, 10, rng=rng)
+    model[0].input_requires_grad = False  # the images need no gradient (as in PyTorch)
     optimizer = Adam(model.parameters(), lr=arguments.lr)
     scheduler = CosineAnnealingLR(optimizer, T_max=arguments.epochs)
     early_stopping = EarlyStopping(monitor="val_accuracy", patience=arguments.patience)

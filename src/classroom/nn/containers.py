@@ -43,9 +43,19 @@ class Sequential(Module):
         return x
 
     def backward(self, grad_output):
-        """Run the gradient back through every layer in reverse order."""
-        for layer in reversed(self.layers):
-            grad_output = layer.backward(grad_output)
+        """Run the gradient back through every layer in reverse order.
+
+        Returns the gradient with respect to the input, or None when the first
+        layer has ``input_requires_grad = False``.
+        """
+        for index in range(len(self.layers) - 1, -1, -1):
+            if grad_output is None:
+                raise RuntimeError(
+                    f"layer {index} ({type(self.layers[index]).__name__}) receives no gradient because "
+                    f"layer {index + 1} has input_requires_grad=False; only the first layer may skip "
+                    "its input gradient"
+                )
+            grad_output = self.layers[index].backward(grad_output)
         return grad_output
 
     def __getitem__(self, index: int) -> Module:

@@ -275,7 +275,8 @@ class Conv2d(Module):
         -------
         ndarray of shape (batch, in_channels, height, width)
             Gradient of the loss with respect to the input of the last
-            ``forward`` call (made in training mode).
+            ``forward`` call (made in training mode); None when
+            ``input_requires_grad`` is False.
         """
         if self._cache is None:
             raise RuntimeError(
@@ -300,6 +301,8 @@ class Conv2d(Module):
         if self.bias is not None:
             self.bias.grad += grad.sum(axis=0)
 
+        if not self.input_requires_grad:
+            return None  # the first layer: nobody needs dL/dx (see Module)
         _, _, out_h, out_w = expected
         pad_h, pad_w = self.padding
         # Two ways to the input gradient; pick the one that moves less memory

@@ -124,8 +124,9 @@ class Linear(Module):
 
         Returns
         -------
-        ndarray of shape (batch, in_features)
-            Gradient of the loss with respect to the input.
+        ndarray of shape (batch, in_features), or None
+            Gradient of the loss with respect to the input; None when
+            ``input_requires_grad`` is False.
         """
         check_forward_was_called(self._input, "Linear")
         x = self._input
@@ -136,6 +137,8 @@ class Linear(Module):
         self.weight.grad += grad_2d.T @ x_2d
         if self.bias is not None:
             self.bias.grad += grad_2d.sum(axis=0)
+        if not self.input_requires_grad:
+            return None  # the first layer: nobody needs dL/dx (see Module)
         return grad @ self.weight.data
 
     def extra_repr(self) -> str:

@@ -69,7 +69,16 @@ class Module:
     ----------
     training : bool
         True in training mode (dropout active, batch statistics used).
+    input_requires_grad : bool
+        When False, layers with parameters (``Linear``, ``Conv2d``) fill their
+        parameter gradients in ``backward`` but skip the gradient with
+        respect to their input and return None. Set it on the *first* layer
+        of a network: the images need no gradient, and for the first layer
+        that product costs as much as its forward pass (PyTorch skips it the
+        same way, because the input tensor has ``requires_grad=False``).
     """
+
+    input_requires_grad = True
 
     def __init__(self):
         self.training = True
