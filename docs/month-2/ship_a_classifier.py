@@ -46,7 +46,7 @@ from IPython.display import Markdown, display
 
 import classroom
 from classroom.ablation_plots import plot_ablation
-from classroom.config import quick_mode
+from classroom.config import quick_mode, project_root
 from classroom.data import cache_dir, load_image_folder, normalize, random_crop_flip, stratified_split, to_float_nchw
 from classroom.experiments import HeldOutTestSet, TestSetReuseError, run_ablation
 from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix
@@ -82,16 +82,10 @@ print("quick mode: small subset, two epochs" if QUICK else "full mode")
 
 
 # %%
-def find_repository_root() -> Path:
-    """The project folder (the one holding ``pyproject.toml``) above this folder or the package."""
-    for start in (Path.cwd().resolve(), Path(classroom.__file__).resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "scripts" / "make_image_folder_subset.py").is_file():
-                return folder
+root = project_root()
+if root is None:
     raise FileNotFoundError("run this notebook from a checkout of the project (scripts/ not found)")
-
-
-script = find_repository_root() / "scripts" / "make_image_folder_subset.py"
+script = root / "scripts" / "make_image_folder_subset.py"
 FOLDER = cache_dir() / f"month2-{'-'.join(CLASSES)}-{TRAIN_PER_CLASS}-{TEST_PER_CLASS}"
 command = [
     sys.executable, str(script), "--classes", *CLASSES, "--out", str(FOLDER),

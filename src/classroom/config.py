@@ -52,3 +52,25 @@ def quick_mode() -> bool:
         True for ``1``, ``true``, ``yes`` or ``on`` (any case).
     """
     return os.environ.get("CLASSROOM_QUICK", "").strip().lower() in _TRUE_WORDS
+
+
+def project_root() -> Path | None:
+    """Return the checkout of the project this code runs from, if any.
+
+    Notebooks use it to find the results of full runs (``runs/``) and the
+    entry points in ``scripts/``. The search walks up from the working folder,
+    then from the installed package, to the first folder that holds both
+    ``pyproject.toml`` and ``scripts/``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The project folder, or None when the package is installed on its own
+        (without a checkout).
+    """
+    package_folder = Path(__file__).resolve().parent
+    for start in (Path.cwd().resolve(), package_folder):
+        for folder in (start, *start.parents):
+            if (folder / "pyproject.toml").is_file() and (folder / "scripts").is_dir():
+                return folder
+    return None

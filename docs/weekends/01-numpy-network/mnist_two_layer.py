@@ -44,7 +44,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import classroom
-from classroom.config import quick_mode
+from classroom.config import quick_mode, project_root
 from classroom.data import load_mnist, mnist_as_float, stratified_split
 from classroom.gradcheck import check_module_gradients, numerical_gradient
 from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix
@@ -271,16 +271,7 @@ show_weights_as_images(model[0].weight.data, (28, 28), count=32, title="First-la
 # `runs/mnist/metrics.json` exists.
 
 # %%
-def find_repository_root() -> Path | None:
-    """The project folder (the one holding ``pyproject.toml``) above the working folder or the package."""
-    for start in (Path.cwd().resolve(), Path(classroom.__file__).resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "pyproject.toml").is_file():
-                return folder
-    return None
-
-
-root = find_repository_root()
+root = project_root()
 metrics_path = root / "runs" / "mnist" / "metrics.json" if root else None
 if metrics_path is not None and metrics_path.is_file():
     full_run = json.loads(metrics_path.read_text())

@@ -38,6 +38,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from classroom.config import quick_mode
+from classroom.tables import markdown_table
 from classroom.data import load_iris, stratified_split
 from classroom.metrics import accuracy, confusion_matrix
 from classroom.models.logistic import BinaryLogisticRegression, SoftmaxRegression
@@ -50,13 +51,6 @@ from sklearn.linear_model import LogisticRegression
 
 QUICK = quick_mode()
 print("quick mode" if QUICK else "full mode", "(identical here: Iris is tiny)")
-
-
-def markdown_table(header, rows):
-    """Show a list of rows as a Markdown table (display helper for this page only)."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    display(Markdown("\n".join(lines)))
 
 
 # %% [markdown]
@@ -246,7 +240,7 @@ for name, model in (("classroom (gradient descent)", binary_model), ("scikit-lea
         f"{accuracy(yb_train, model.predict(Xb_train)):.3f}",
         f"{accuracy(yb_test, model.predict(Xb_test)):.3f}",
     ])
-markdown_table(["model", "w (petal length)", "w (petal width)", "b", "train accuracy", "test accuracy"], rows)
+display(markdown_table(["model", "w (petal length)", "w (petal width)", "b", "train accuracy", "test accuracy"], rows))
 print("max |coef difference|:", np.max(np.abs(binary_model.coef_ - binary_sklearn.coef_)))
 # Evaluate our objective J at scikit-learn's weights by copying them into a model.
 sklearn_twin = BinaryLogisticRegression(2)
@@ -321,13 +315,13 @@ for species, species_name in enumerate(iris.target_names):
     for name, model in (("classroom", softmax_model), ("scikit-learn", softmax_sklearn)):
         rows.append([species_name, name, *(f"{value:+.4f}" for value in model.coef_[species]),
                      f"{model.intercept_[species]:+.4f}"])
-markdown_table(["species", "model", *short_names, "b"], rows)
+display(markdown_table(["species", "model", *short_names, "b"], rows))
 
 rows = []
 for name, model in (("classroom", softmax_model), ("scikit-learn", softmax_sklearn)):
     rows.append([name, f"{accuracy(y_train, model.predict(X_train)):.3f}",
                  f"{accuracy(y_test, model.predict(X_test)):.3f}"])
-markdown_table(["model", "train accuracy", "test accuracy"], rows)
+display(markdown_table(["model", "train accuracy", "test accuracy"], rows))
 print("max |coef difference|:", np.max(np.abs(softmax_model.coef_ - softmax_sklearn.coef_)))
 print("max |intercept difference|:", np.max(np.abs(softmax_model.intercept_ - softmax_sklearn.intercept_)))
 

@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import classroom
-from classroom.config import quick_mode
+from classroom.config import quick_mode, project_root
 from classroom.data import load_mnist, mnist_as_float, stratified_split
 from classroom.metrics import accuracy
 from classroom.models.mlp import MLP
@@ -248,16 +248,7 @@ axis.legend();
 # why they land below dropout alone.
 
 # %%
-def find_repository_root() -> Path | None:
-    """The project folder (the one holding ``pyproject.toml``) above the working folder or the package."""
-    for start in (Path.cwd().resolve(), Path(classroom.__file__).resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "pyproject.toml").is_file():
-                return folder
-    return None
-
-
-root = find_repository_root()
+root = project_root()
 results_path = root / "runs" / "regularization" / "results.json" if root else None
 if results_path is not None and results_path.is_file():
     study = json.loads(results_path.read_text())

@@ -32,7 +32,7 @@
 # 5. the numbers of the full training run.
 #
 # **Quick mode.** When the site is built with `CLASSROOM_QUICK=1`, this
-# notebook trains a narrow network on 5,000 images for 3 epochs so it runs
+# notebook trains a narrow network on 5,000 images for 2 epochs so it runs
 # in under a minute; its accuracy is then far below a full run. The full
 # run (all 50,000 training images, augmentation, the full-width network) is
 # `scripts/train_cifar10.py`; its recorded results are at the end of this page.
@@ -46,7 +46,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import classroom
-from classroom.config import quick_mode
+from classroom.config import quick_mode, project_root
 from classroom.data import (
     CIFAR10_CLASSES,
     CIFAR10_MEAN,
@@ -253,14 +253,18 @@ print("network input:", x_fit.shape, x_fit.dtype, f"channel means {x_fit.mean(ax
 # The full run also **augments** every batch: `random_crop_flip` shifts each
 # image by up to 2 pixels (cropping from a zero-padded copy) and mirrors half
 # of them, so the network never sees exactly the same photo twice. This
-# notebook's short runs leave it out (with 3 epochs there is little
+# notebook's short runs leave it out (with a few epochs there is little
 # over-fitting to fight), but here is what it does. The padding is zero
 # *after* normalisation, which is the average colour, so it shows as grey.
 
 # %%
 augmented = random_crop_flip(x_fit[:8], padding=2, rng=np.random.default_rng(0))
-unnormalised = augmented * np.array(CIFAR10_STD, dtype=np.float32)[:, None, None] + np.array(CIFAR10_MEAN, dtype=np.float32)[:, None, None]
-show_images(np.concatenate([train_images[fit_index[:8]], (np.clip(unnormalised, 0, 1) * 255).astype(np.uint8).transpose(0, 2, 3, 1)]),
+# Undo the normalisation to display the result: pixel = value * std + mean, per channel.
+channel_std = np.array(CIFAR10_STD, dtype=np.float32)[:, None, None]
+channel_mean = np.array(CIFAR10_MEAN, dtype=np.float32)[:, None, None]
+augmented_pixels = np.clip(augmented * channel_std + channel_mean, 0, 1)  # (8, 3, 32, 32) in [0, 1]
+originals = train_images[fit_index[:8]] / 255.0  # (8, 32, 32, 3) in [0, 1]
+show_images(np.concatenate([originals, augmented_pixels.transpose(0, 2, 3, 1)]),
             title="Top: originals. Bottom: random crop + flip");
 
 # %% [markdown]
@@ -279,7 +283,7 @@ show_images(np.concatenate([train_images[fit_index[:8]], (np.clip(unnormalised, 
 
 # %%
 WIDTHS = (16, 32, 64, 128) if QUICK else (32, 64, 128, 256)
-EPOCHS = 3 if QUICK else 4
+EPOCHS = 2 if QUICK else 4
 BATCH_SIZE = 128
 model = cifar_cnn(widths=WIDTHS, convs_per_stage=1, seed=0)
 print(model)
@@ -381,16 +385,7 @@ show_images(feature_maps[0], cmap="viridis", title="Its feature maps after the f
 # `runs/cifar10/metrics.json` exists.
 
 # %%
-def find_repository_root() -> Path | None:
-    """The project folder (the one holding ``pyproject.toml``) above the working folder or the package."""
-    for start in (Path.cwd().resolve(), Path(classroom.__file__).resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "pyproject.toml").is_file():
-                return folder
-    return None
-
-
-root = find_repository_root()
+root = project_root()
 metrics_path = root / "runs" / "cifar10" / "metrics.json" if root else None
 if metrics_path is not None and metrics_path.is_file():
     full_run = json.loads(metrics_path.read_text())

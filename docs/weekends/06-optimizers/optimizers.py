@@ -51,6 +51,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from classroom.config import quick_mode
+from classroom.tables import markdown_table
 from classroom.data import MNIST_MEAN, MNIST_STD, load_mnist, mnist_as_float, stratified_split
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss, Parameter
@@ -67,13 +68,6 @@ except ImportError:
 
 QUICK = quick_mode()
 print("quick mode" if QUICK else "full mode", "| PyTorch", "available" if torch is not None else "not installed")
-
-
-def markdown_table(header, rows):
-    """Show a list of rows as a Markdown table (display helper for this page only)."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    display(Markdown("\n".join(lines)))
 
 
 # %% [markdown]
@@ -107,10 +101,10 @@ figure = plot_trajectories(bowl, bowl_paths, markers_every=1)
 figure.axes[0].set_title(f"f = (x² + 25 y²) / 2, {bowl_steps} steps from {bowl_start}")
 figure.set_size_inches(8, 5)
 
-markdown_table(
+display(markdown_table(
     ["optimizer", f"f after {bowl_steps} steps"],
     [[name, f"{path.values[-1]:.2e}"] for name, path in bowl_paths.items()],
-)
+))
 
 # %% [markdown]
 # Adam moves each coordinate by roughly $\eta$ whatever the size of its
@@ -156,7 +150,7 @@ for name, path in rosenbrock_paths.items():
         f"({path.final_point[0]:.3f}, {path.final_point[1]:.3f})",
         str(close[0]) if len(close) else f"not within {rosenbrock_steps}",
     ])
-markdown_table(["optimizer", "final f", "final point", "first step within 0.01 of (1, 1)"], rows)
+display(markdown_table(["optimizer", "final f", "final point", "first step within 0.01 of (1, 1)"], rows))
 
 # %% [markdown]
 # * **SGD** crawls: the valley floor is nearly flat, so its gradient is tiny.
@@ -274,7 +268,7 @@ for step in (1, 2, 3, 5, 10, 20):
         row.append(f"{reference[step - 1, 0]:.8f}")
     rows.append(row)
 header = ["step", "classroom Adam", "buggy Adam"] + (["torch.optim.Adam"] if reference is not None else [])
-markdown_table(header, rows)
+display(markdown_table(header, rows))
 
 # %% [markdown]
 # ### How a reference test catches it
@@ -390,7 +384,7 @@ for scale in (1.0, 1e-2, 1e-4, 1e-6):
     outside = first_rmsprop_steps(RMSprop, scale)
     inside = first_rmsprop_steps(RMSpropEpsInsideSqrt, scale)
     rows.append([f"{scale:g}", f"{outside:.4f}", f"{inside:.6f}", f"{inside / outside:.4f}"])
-markdown_table(["gradient size", "eps outside (PyTorch)", "eps inside the root", "ratio"], rows)
+display(markdown_table(["gradient size", "eps outside (PyTorch)", "eps inside the root", "ratio"], rows))
 
 # %% [markdown]
 # With gradients of size 1 the two agree to 7 digits, so a quick glance at a
@@ -486,8 +480,8 @@ figure, axes = plt.subplots(1, 2, figsize=(13, 4.2))
 compare_histories(histories, "loss", ax=axes[0], title="loss: training (dashed), validation (solid)")
 compare_histories(histories, "accuracy", ax=axes[1], title="accuracy: training (dashed), validation (solid)")
 figure.tight_layout()
-markdown_table(["optimizer", "final validation loss", "final validation accuracy", "test accuracy", "seconds"],
-               results)
+display(markdown_table(["optimizer", "final validation loss", "final validation accuracy", "test accuracy", "seconds"],
+               results))
 
 # %% [markdown]
 # Read this with care: one seed, a short run, and a validation set on which

@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from classroom.config import quick_mode
+from classroom.config import quick_mode, project_root
 from classroom.data import load_celeba, to_float_nchw
 from classroom.gradcheck import numerical_gradient
 from classroom.models.vae import (
@@ -303,19 +303,7 @@ show(image_grid(model.interpolate(originals[0], originals[1], steps=10), columns
 # of its pictures saved next to this lesson are shown.
 
 # %%
-def find_repository_root():
-    """Return the folder holding pyproject.toml above the working folder or the package, else None."""
-    import classroom
-
-    here = Path.cwd().resolve()
-    package = Path(classroom.__file__).resolve()
-    for folder in [here, *here.parents, *package.parents]:
-        if (folder / "pyproject.toml").exists() and (folder / "scripts").is_dir():
-            return folder
-    return None
-
-
-root = find_repository_root()
+root = project_root()
 run = root / "runs" / "vae" if root is not None else None
 if run is None or not (run / "metrics.json").exists():
     print("No full run on this machine. Produce it from the repository root with:")
