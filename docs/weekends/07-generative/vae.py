@@ -309,7 +309,7 @@ if run is None or not (run / "metrics.json").exists():
     print("No full run on this machine. Produce it from the repository root with:")
     print("    python scripts/train_vae.py --size 64 --epochs 40 --max-minutes 30 --threads 1")
     copies = root / "docs" / "weekends" / "07-generative" / "images" if root is not None else None
-    for name, title in [("vae-reconstructions.png", "reconstructions"), ("vae-samples.png", "samples")]:
+    for name, title in [("full-run-reconstructions.png", "reconstructions"), ("vae-samples.png", "samples")]:
         if copies is not None and (copies / name).exists():
             show(np.asarray(Image.open(copies / name).convert("RGB")), f"64x64 {title} (saved copy of the full run)", width=10)
 else:
