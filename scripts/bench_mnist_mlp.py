@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import shlex
@@ -46,6 +45,8 @@ from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import Adam
 from classroom.train import Trainer
+from classroom.atomic import write_json
+from classroom.config import limit_blas_threads
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -144,15 +145,13 @@ def fit_torch(x_train, y_train, x_test, y_test, arguments) -> dict:
 
 def limit_threads(threads: int):
     """Limit NumPy's BLAS and scikit-learn's OpenMP pools (and PyTorch's) to ``threads``."""
-    from threadpoolctl import threadpool_limits
-
     try:
         import torch
 
         torch.set_num_threads(threads)
     except ImportError:
         pass
-    return threadpool_limits(limits=threads)
+    limit_blas_threads(threads)
 
 
 def main(argv=None) -> int:
@@ -206,9 +205,7 @@ def main(argv=None) -> int:
             "environment": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count()},
         }
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        temporary = arguments.json.with_name(f".{arguments.json.name}.tmp")
-        temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, arguments.json)
+        write_json(arguments.json, record)
         print(f"wrote {arguments.json}")
     return 0
 

@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from classroom.ablation_plots import plot_ablation  # noqa: E402
 from classroom.atomic import atomic_write  # noqa: E402
+from classroom.config import limit_blas_threads  # noqa: E402
 from classroom.data import (  # noqa: E402
     cache_dir,
     load_image_folder,
@@ -105,16 +106,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def limit_threads(threads: int) -> None:
-    """Limit the BLAS thread pool (needs ``threadpoolctl``, which comes with scikit-learn)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print(f"--threads ignored: install threadpoolctl, or set OPENBLAS_NUM_THREADS={threads}", file=sys.stderr)
-        return
-    threadpool_limits(limits=threads)
-
-
 def make_folder(args) -> Path:
     """Write (or reuse) the image folder with ``scripts/make_image_folder_subset.py``; return it."""
     spec = importlib.util.spec_from_file_location("make_image_folder_subset", ROOT / "scripts" / "make_image_folder_subset.py")
@@ -137,7 +128,7 @@ def save_figure(figure, path: Path) -> None:
 def main(argv=None) -> int:
     """Run the whole week at full size; write the outputs; print the summary."""
     args = parse_args(argv)
-    limit_threads(args.threads)
+    limit_blas_threads(args.threads)
     import matplotlib
 
     matplotlib.use("Agg")

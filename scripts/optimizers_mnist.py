@@ -21,10 +21,7 @@ with other jobs, ``OMP_NUM_THREADS=1`` often makes NumPy much faster.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +32,7 @@ from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import SGD, Adam, AdamW, RMSprop
 from classroom.train import Trainer
+from classroom.atomic import write_json
 
 #: name -> (optimizer class, keyword arguments). The learning rates are each
 #: optimizer's usual starting point, not tuned on this problem.
@@ -111,19 +109,6 @@ def train_one(name: str, seed: int, data, args) -> dict:
     }
 
 
-def write_json_atomically(path: Path, payload) -> None:
-    """Write ``payload`` as JSON to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(payload, file, indent=1)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def main(argv=None) -> int:
     """Train every optimizer for every seed, print a summary table, optionally save JSON."""
     args = parse_arguments(argv)
@@ -160,7 +145,8 @@ def main(argv=None) -> int:
             f"{seconds.mean():.1f} |"
         )
     if args.json is not None:
-        write_json_atomically(args.json, {"arguments": {k: str(v) for k, v in vars(args).items()}, "runs": runs})
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        write_json(args.json, {"arguments": {k: str(v) for k, v in vars(args).items()}, "runs": runs})
         print(f"\nwrote {args.json}")
     return 0
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import shlex
@@ -46,6 +45,8 @@ from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import SGD
 from classroom.train import EarlyStopping, Trainer
+from classroom.atomic import write_json
+from classroom.config import limit_blas_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,18 +79,6 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def limit_threads(threads: int | None):
-    """Limit the BLAS thread pool to ``threads`` (needs ``threadpoolctl``); return the limiter or None."""
-    if threads is None:
-        return None
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print("--threads ignored: install threadpoolctl (it comes with scikit-learn) to use it", file=sys.stderr)
-        return None
-    return threadpool_limits(limits=threads)
-
-
 def overfitting_split(train_images, train_labels, train_size: int, val_size: int, seed: int = 0):
     """Return ``(train, validation)`` index arrays: small stratified subsets of the training set."""
     total = len(train_labels)
@@ -120,7 +109,7 @@ def train_variant(name, data, arguments, seed):
 def main(argv=None) -> int:
     """Train every variant with every seed, test each once, write the JSON summary."""
     arguments = parse_arguments(argv)
-    limit_threads(arguments.threads)  # for the rest of the run
+    limit_blas_threads(arguments.threads)  # for the rest of the run
     arguments.out.mkdir(parents=True, exist_ok=True)
     started_at = dt.datetime.now(dt.timezone.utc)
     train_images, train_labels = load_mnist("train")
@@ -179,9 +168,7 @@ def main(argv=None) -> int:
         "environment": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count()},
     }
     path = arguments.out / "results.json"
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_json(path, record)
     print(f"wrote {path}")
     return 0
 

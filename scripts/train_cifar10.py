@@ -31,7 +31,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -53,7 +52,8 @@ from classroom.data import (  # noqa: E402
     random_crop_flip,
     to_float_nchw,
 )
-from classroom.atomic import atomic_write  # noqa: E402
+from classroom.atomic import atomic_write, write_json  # noqa: E402
+from classroom.config import limit_blas_threads  # noqa: E402
 from classroom.io import save_model  # noqa: E402
 from classroom.models.cnn import cifar_cnn  # noqa: E402
 from classroom.nn import CrossEntropyLoss  # noqa: E402
@@ -84,20 +84,6 @@ def parse_args(argv=None):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     return args
-
-
-def limit_threads(threads: int) -> str:
-    """Limit the BLAS threads; return a description of the BLAS library in use."""
-    try:
-        from threadpoolctl import threadpool_info, threadpool_limits
-    except ImportError:
-        return f"threadpoolctl not installed; set OPENBLAS_NUM_THREADS={threads} yourself"
-    threadpool_limits(threads)
-    blas = [info for info in threadpool_info() if info.get("user_api") == "blas"]
-    return ", ".join(
-        f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture')}, {info.get('num_threads')} threads)"
-        for info in blas
-    )
 
 
 def cpu_model() -> str:
@@ -170,15 +156,9 @@ def plot_curves(history, path: Path) -> None:
     plt.close(figure)
 
 
-def write_json(data, path: Path) -> None:
-    """Write JSON atomically (temporary file in the same folder, then rename)."""
-    with atomic_write(path, "w") as stream:
-        json.dump(data, stream, indent=2)
-
-
 def train(args) -> dict:
     """Run the whole training; return the metrics dict (also written to disk)."""
-    blas = limit_threads(args.threads)
+    blas = limit_blas_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
 
@@ -281,7 +261,7 @@ def train(args) -> dict:
             "metrics": {key: metrics[key] for key in ("test_accuracy", "time_to_70_percent_seconds", "epochs", "train_seconds")},
         },
     )
-    write_json(metrics, args.out / "metrics.json")
+    write_json(args.out / "metrics.json", metrics)
     plot_curves(history, args.out / "curves.png")
     print(
         f"final test accuracy {final_accuracy:.4f}; time to 70%: "

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,6 +44,8 @@ from classroom.optim import Adam
 from classroom.optim.lr_scheduler import CosineAnnealingLR
 from classroom.serve.model_file import export_model
 from classroom.train import Callback, EarlyStopping, Trainer
+from classroom.atomic import write_json
+from classroom.config import limit_blas_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_FILE_NAME = "mnist_mlp.npz"
@@ -73,31 +73,6 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     return arguments
 
 
-def limit_threads(threads: int | None):
-    """Limit the BLAS thread pool to ``threads`` (needs ``threadpoolctl``); return the limiter or None."""
-    if threads is None:
-        return None
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print("--threads ignored: install threadpoolctl (it comes with scikit-learn) to use it", file=sys.stderr)
-        return None
-    return threadpool_limits(limits=threads)
-
-
-def write_json_atomically(path: Path, data: dict) -> None:
-    """Write ``data`` as indented JSON to ``path`` via a temporary file and ``os.replace``."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 class PrintEpoch(Callback):
     """Print one line per epoch (works in logs, where progress bars do not)."""
 
@@ -122,7 +97,7 @@ def command_line(argv) -> str:
 def main(argv=None) -> int:
     """Train, select the best epoch on validation, test once, save the model and the metrics."""
     arguments = parse_arguments(argv)
-    limit_threads(arguments.threads)  # for the rest of the run
+    limit_blas_threads(arguments.threads)  # for the rest of the run
     arguments.out.mkdir(parents=True, exist_ok=True)
     started_at = dt.datetime.now(dt.timezone.utc)
 
@@ -215,7 +190,7 @@ def main(argv=None) -> int:
         "model_file": model_path.name,
         "environment": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count()},
     }
-    write_json_atomically(arguments.out / METRICS_FILE_NAME, record)
+    write_json(arguments.out / METRICS_FILE_NAME, record)
     print(f"wrote {model_path} and {arguments.out / METRICS_FILE_NAME}")
     return 0
 

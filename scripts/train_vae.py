@@ -27,11 +27,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,6 +40,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from classroom.data import load_celeba, to_float_nchw  # noqa: E402
+from classroom.atomic import atomic_write, write_json  # noqa: E402
 from classroom.io import save_model  # noqa: E402
 from classroom.models.vae import ConvVAE, MLPVAE, evaluate_vae, image_grid, train_vae  # noqa: E402
 
@@ -71,24 +70,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def write_png(path: Path, image: np.ndarray) -> None:
     """Write a uint8 (height, width, 3) array as PNG, atomically."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".png.tmp")
-    os.close(handle)
-    try:
-        Image.fromarray(image).save(temporary, format="PNG", optimize=True)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Write ``data`` as indented JSON, atomically."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".json.tmp")
-    with os.fdopen(handle, "w") as file:
-        json.dump(data, file, indent=2)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+    with atomic_write(path) as stream:
+        Image.fromarray(image).save(stream, format="PNG", optimize=True)
 
 
 def reconstruction_rows(originals: np.ndarray, reconstructions: np.ndarray, columns: int = 8) -> np.ndarray:

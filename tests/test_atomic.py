@@ -48,3 +48,17 @@ def test_atomic_write_rejects_append_mode(tmp_path):
     with pytest.raises(ValueError, match="mode"):
         with atomic_write(tmp_path / "x", "a"):
             pass
+
+
+def test_write_json_writes_readable_json_and_keeps_the_old_file_on_failure(tmp_path):
+    import json
+
+    from classroom.atomic import write_json
+
+    target = tmp_path / "metrics.json"
+    write_json(target, {"accuracy": 0.98, "epochs": [1, 2]})
+    assert json.loads(target.read_text()) == {"accuracy": 0.98, "epochs": [1, 2]}
+    with pytest.raises(TypeError):
+        write_json(target, {"not json": object()})
+    assert json.loads(target.read_text()) == {"accuracy": 0.98, "epochs": [1, 2]}
+    assert [path.name for path in tmp_path.iterdir()] == ["metrics.json"]

@@ -92,3 +92,22 @@ def _fsync_folder(folder: Path) -> None:
         pass  # some file systems do not support fsync on folders
     finally:
         os.close(descriptor)
+
+
+def write_json(path, data, *, indent: int = 2) -> None:
+    """Write ``data`` as JSON to ``path`` all at once (see :func:`atomic_write`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The JSON file; its folder must exist.
+    data : JSON-serialisable object
+        Usually a dict of run settings and results.
+    indent : int, default 2
+        Indentation, so that results files read well in a diff.
+    """
+    import json
+
+    with atomic_write(path, "w") as stream:
+        json.dump(data, stream, indent=indent)
+        stream.write("\n")

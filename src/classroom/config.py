@@ -74,3 +74,40 @@ def project_root() -> Path | None:
             if (folder / "pyproject.toml").is_file() and (folder / "scripts").is_dir():
                 return folder
     return None
+
+
+def limit_blas_threads(threads: int | None) -> str | None:
+    """Use at most ``threads`` threads in NumPy's matrix library for the rest of the run.
+
+    Full-run scripts and benchmarks take a ``--threads`` flag: one thread is
+    often faster on a busy machine, and a fair benchmark gives every library
+    the same number. This needs ``threadpoolctl`` (installed with
+    scikit-learn); without it the limit is skipped with a message.
+
+    Parameters
+    ----------
+    threads : int or None
+        The limit; None leaves the library's own choice.
+
+    Returns
+    -------
+    str or None
+        A short description of the BLAS library in use (name, version,
+        kernel and threads), for run records; None when nothing was limited.
+    """
+    if threads is None:
+        return None
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        print("--threads ignored: install threadpoolctl (it comes with scikit-learn) to use it")
+        return None
+    threadpool_limits(limits=threads)
+    descriptions = [
+        f"{pool.get('internal_api')} {pool.get('version')} {pool.get('architecture')} x{pool.get('num_threads')}"
+        for pool in threadpool_info()
+        if pool.get("user_api") == "blas"
+    ]
+    return ", ".join(descriptions) or "no BLAS library found"
