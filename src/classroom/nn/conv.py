@@ -80,6 +80,47 @@ def to_nhwc_contiguous(array):
     return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
 
 
+
+def check_conv_arguments(layer_name: str, in_channels, out_channels, kernel_size, stride, padding):
+    """Validate a convolution's constructor arguments and turn sizes into pairs.
+
+    Parameters
+    ----------
+    layer_name : str
+        Used in error messages, e.g. ``"Conv2d"``.
+    in_channels, out_channels : int
+        At least 1 each.
+    kernel_size, stride, padding : int or tuple of 2 int
+        ``kernel_size >= 1``, ``stride >= 1``, ``padding >= 0``.
+
+    Returns
+    -------
+    tuple
+        ``(in_channels, out_channels, kernel_size, stride, padding)`` with
+        the last three as ``(height, width)`` pairs.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument that is out of range and the values given.
+    """
+    channels_in, channels_out = int(in_channels), int(out_channels)
+    kernel_pair = as_pair(kernel_size, "kernel_size")
+    stride_pair = as_pair(stride, "stride")
+    padding_pair = as_pair(padding, "padding")
+    if channels_in < 1 or channels_out < 1:
+        raise ValueError(
+            f"{layer_name} needs at least one input and one output channel, got "
+            f"in_channels={in_channels}, out_channels={out_channels}"
+        )
+    if min(kernel_pair) < 1 or min(stride_pair) < 1 or min(padding_pair) < 0:
+        raise ValueError(
+            f"{layer_name} needs kernel_size >= 1, stride >= 1 and padding >= 0, got "
+            f"kernel_size={kernel_size}, stride={stride}, padding={padding}"
+        )
+    return channels_in, channels_out, kernel_pair, stride_pair, padding_pair
+
+
 class Conv2d(Module):
     """2-D convolution (cross-correlation, as in every deep-learning library).
 
@@ -135,21 +176,9 @@ class Conv2d(Module):
         dtype=np.float32,
     ):
         super().__init__()
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
-        self.kernel_size = as_pair(kernel_size, "kernel_size")
-        self.stride = as_pair(stride, "stride")
-        self.padding = as_pair(padding, "padding")
-        if self.in_channels < 1 or self.out_channels < 1:
-            raise ValueError(
-                f"Conv2d needs at least one input and one output channel, got "
-                f"in_channels={in_channels}, out_channels={out_channels}"
-            )
-        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
-            raise ValueError(
-                f"Conv2d needs kernel_size >= 1, stride >= 1 and padding >= 0, got "
-                f"kernel_size={kernel_size}, stride={stride}, padding={padding}"
-            )
+        (self.in_channels, self.out_channels, self.kernel_size, self.stride, self.padding) = (
+            check_conv_arguments("Conv2d", in_channels, out_channels, kernel_size, stride, padding)
+        )
         rng = np.random.default_rng(rng)
         kernel_h, kernel_w = self.kernel_size
         fan_in = self.in_channels * kernel_h * kernel_w

@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from ._checks import check_same_dtype
-from .conv import check_image_batch, to_nhwc_contiguous
+from .conv import check_conv_arguments, check_image_batch, to_nhwc_contiguous
 from .im2col import as_pair, col2im, im2col
 from .module import Module, Parameter
 
@@ -86,22 +86,10 @@ class ConvTranspose2d(Module):
         dtype=np.float32,
     ):
         super().__init__()
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
-        self.kernel_size = as_pair(kernel_size, "kernel_size")
-        self.stride = as_pair(stride, "stride")
-        self.padding = as_pair(padding, "padding")
+        (self.in_channels, self.out_channels, self.kernel_size, self.stride, self.padding) = (
+            check_conv_arguments("ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding)
+        )
         self.output_padding = as_pair(output_padding, "output_padding")
-        if self.in_channels < 1 or self.out_channels < 1:
-            raise ValueError(
-                f"ConvTranspose2d needs at least one input and one output channel, got "
-                f"in_channels={in_channels}, out_channels={out_channels}"
-            )
-        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
-            raise ValueError(
-                f"ConvTranspose2d needs kernel_size >= 1, stride >= 1 and padding >= 0, got "
-                f"kernel_size={kernel_size}, stride={stride}, padding={padding}"
-            )
         if any(p < 0 or p >= s for p, s in zip(self.output_padding, self.stride)):
             raise ValueError(
                 f"ConvTranspose2d output_padding must be >= 0 and smaller than stride, got "
