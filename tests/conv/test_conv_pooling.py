@@ -67,6 +67,28 @@ def test_max_pool2d_gives_tied_gradient_to_first_maximum_like_pytorch(torch, rng
     np.testing.assert_allclose(pool.backward(grad_output), x_torch.grad.numpy())
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("kernel, stride, padding", [(3, 2, 1), ((2, 3), (1, 2), (1, 1)), (3, 1, 0)])
+def test_max_pool2d_ties_in_overlapping_windows_match_pytorch(torch, rng, kernel, stride, padding):
+    # Rounded values give many ties inside and across overlapping windows.
+    x = np.round(rng.standard_normal((2, 3, 7, 8)))
+    pool, reference = MaxPool2d(kernel, stride, padding), torch.nn.MaxPool2d(kernel, stride, padding)
+    x_torch = to_torch(torch, x).requires_grad_()
+    out = pool(x)
+    grad_output = rng.standard_normal(out.shape)
+    reference(x_torch).backward(to_torch(torch, grad_output))
+    np.testing.assert_allclose(pool.backward(grad_output), x_torch.grad.numpy())
+
+
+def test_max_pool2d_sends_a_tied_windows_gradient_to_its_top_left_entry():
+    pool = MaxPool2d(2)
+    x = np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]])  # synthetic ties
+    pool(x)
+    grad = pool.backward(np.array([[[[10.0, 20.0]]]]))
+    expected = np.array([[[[10.0, 0.0, 0.0, 20.0], [0.0, 0.0, 0.0, 0.0]]]])
+    np.testing.assert_array_equal(grad, expected)
+
+
 @pytest.mark.parametrize("output_size, shape", [(1, (2, 3, 5, 5)), ((2, 3), (1, 2, 5, 7)), (3, (2, 2, 7, 6))])
 def test_adaptive_avg_pool2d_backward_matches_finite_differences(rng, output_size, shape):
     assert check_module_gradients(AdaptiveAvgPool2d(output_size), rng.standard_normal(shape), rng=rng).passed

@@ -16,8 +16,14 @@ networks of the papers and shapes every choice below:
 * **Global average pooling** then one ``Linear`` layer: few parameters, and
   the network cannot memorise pixel positions.
 
-Each stage is ``[Conv3x3 -> BN -> ReLU] x n -> MaxPool2d(2)``; the stage
-widths and conv counts are arguments, so the lesson can try variants.
+* **Pool before the last ReLU.** ``max(relu(a), relu(b)) == relu(max(a, b))``:
+  ReLU and max-pooling commute, so each stage applies its final ReLU *after*
+  the pooling, on four times fewer numbers. The network computes exactly the
+  same function as the textbook order, for less memory traffic.
+
+Each stage is ``[Conv3x3 -> BN -> ReLU] x (n-1) -> Conv3x3 -> BN -> MaxPool2d(2) -> ReLU``
+(for one conv per stage: conv, batch norm, pool, ReLU); the stage widths and
+conv counts are arguments, so the lesson can try variants.
 """
 
 from __future__ import annotations
@@ -35,11 +41,11 @@ from ..nn import (
     Sequential,
 )
 
-__all__ = ["cifar_cnn", "conv_bn_relu"]
+__all__ = ["cifar_cnn", "conv_bn"]
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, *, rng, dtype=np.float32) -> list:
-    """Return ``[Conv2d(3x3, padding 1, no bias), BatchNorm2d, ReLU]``: the basic block.
+def conv_bn(in_channels: int, out_channels: int, *, rng, dtype=np.float32) -> list:
+    """Return ``[Conv2d(3x3, padding 1, no bias), BatchNorm2d]``: the basic block, before its ReLU.
 
     Parameters
     ----------
@@ -53,12 +59,11 @@ def conv_bn_relu(in_channels: int, out_channels: int, *, rng, dtype=np.float32) 
     Returns
     -------
     list of Module
-        Three layers, to splice into a ``Sequential``.
+        Two layers, to splice into a ``Sequential``.
     """
     return [
         Conv2d(in_channels, out_channels, 3, padding=1, bias=False, rng=rng, dtype=dtype),
         BatchNorm2d(out_channels, dtype=dtype),
-        ReLU(),
     ]
 
 
@@ -72,7 +77,7 @@ def cifar_cnn(
     rng: np.random.Generator | None = None,
     dtype=np.float32,
 ) -> Sequential:
-    """Build the CIFAR-10 CNN: stages of conv-BN-ReLU + max-pool, global pooling, linear.
+    """Build the CIFAR-10 CNN: stages of conv-BN(-ReLU) + max-pool + ReLU, global pooling, linear.
 
     Parameters
     ----------
@@ -81,7 +86,7 @@ def cifar_cnn(
         so a 32x32 image leaves ``len(widths)`` stages at
         ``32 / 2**len(widths)`` pixels (2x2 for the default).
     convs_per_stage : int or sequence of int, default 1
-        Conv-BN-ReLU blocks in each stage (one number for all stages, or
+        Convolution blocks (conv, batch norm, ReLU) in each stage (one number for all stages, or
         one per stage).
     in_channels : int, default 3
         Channels of the input images (3 for RGB).
@@ -129,10 +134,13 @@ def cifar_cnn(
     layers = []
     channels = in_channels
     for width, count in zip(widths, convs):
-        for _ in range(count):
-            layers += conv_bn_relu(channels, width, rng=rng, dtype=dtype)
+        for block in range(count):
+            layers += conv_bn(channels, width, rng=rng, dtype=dtype)
             channels = width
-        layers.append(MaxPool2d(2))
+            if block < count - 1:
+                layers.append(ReLU())
+        # The stage's last ReLU comes after the pooling (same result, 4x less work).
+        layers += [MaxPool2d(2), ReLU()]
     layers += [
         AdaptiveAvgPool2d(1),
         Flatten(),

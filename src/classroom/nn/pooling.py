@@ -4,9 +4,10 @@ Pooling shrinks the height and width of a feature map by summarising each
 window with one number: its maximum or its mean. It has no parameters.
 
 Like ``Conv2d``, these layers take and return NCHW-*shaped* arrays and work on
-channels-last memory inside. They loop over the ``kernel_h * kernel_w``
-offsets of the window (4 for the usual 2x2 pooling); each step handles the
-whole batch at once with one strided slice, so there is no loop over pixels.
+channels-last memory inside. They work in two passes, one along the width
+and one along the height, each a loop over the few kernel offsets (2 for the
+usual 2x2 pooling); every step handles the whole batch at once with one
+strided slice, so there is no loop over pixels.
 """
 
 from __future__ import annotations
@@ -34,33 +35,6 @@ def _pooling_output_size(layer, input_shape, kernel_size, stride, padding) -> tu
     )
 
 
-def _window_slice(padded, offset: tuple[int, int], output_size, stride):
-    """Return the strided view ``padded[:, i + y*stride_h, j + x*stride_w, :]`` for all (y, x).
-
-    Parameters
-    ----------
-    padded : ndarray of shape (batch, height, width, channels)
-    offset : tuple of int
-        The kernel offset ``(i, j)``.
-    output_size : tuple of int
-        ``(out_h, out_w)``.
-    stride : tuple of int
-        ``(stride_h, stride_w)``.
-
-    Returns
-    -------
-    ndarray of shape (batch, out_h, out_w, channels)
-        A view (writing into it writes into ``padded``).
-    """
-    (i, j), (out_h, out_w), (stride_h, stride_w) = offset, output_size, stride
-    return padded[
-        :,
-        i : i + (out_h - 1) * stride_h + 1 : stride_h,
-        j : j + (out_w - 1) * stride_w + 1 : stride_w,
-        :,
-    ]
-
-
 class _Pool2d(Module):
     """Shared arguments and checks of ``MaxPool2d`` and ``AvgPool2d``."""
 
@@ -81,13 +55,86 @@ class _Pool2d(Module):
             )
         self._cache = None
 
-    def _offsets(self):
-        kernel_h, kernel_w = self.kernel_size
-        return [(i, j) for i in range(kernel_h) for j in range(kernel_w)]
-
     def extra_repr(self) -> str:
         """Describe the layer like PyTorch does."""
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _axis_slice(array, axis: int, offset: int, count: int, stride: int):
+    """Return ``array`` sliced to ``offset, offset + stride, ...`` (``count`` entries) along ``axis``.
+
+    A strided view, no copy: entry ``k`` of the result along ``axis`` is
+    entry ``offset + k*stride`` of ``array``.
+    """
+    index = [slice(None)] * array.ndim
+    index[axis] = slice(offset, offset + (count - 1) * stride + 1, stride)
+    return array[tuple(index)]
+
+
+def _max_along_axis(array, axis: int, kernel: int, stride: int, count: int):
+    """Max over windows of ``kernel`` entries along one axis, and where each max sits.
+
+    Parameters
+    ----------
+    array : ndarray of shape (batch, height, width, channels)
+    axis : int
+        1 (rows) or 2 (columns).
+    kernel, stride, count : int
+        Window length, step between windows, number of windows.
+
+    Returns
+    -------
+    best : ndarray
+        ``array`` with axis ``axis`` shrunk to ``count`` window maxima.
+    offset : ndarray of uint8, same shape as ``best``
+        Offset inside the window of the maximum; on ties the first (lowest)
+        offset, because only a strictly greater value replaces the best.
+    """
+    best = _axis_slice(array, axis, 0, count, stride)
+    offset = np.zeros(best.shape, dtype=np.uint8)
+    for k in range(1, kernel):
+        candidate = _axis_slice(array, axis, k, count, stride)
+        better = np.greater(candidate, best)
+        best = np.maximum(best, candidate)
+        # Set offset to k where the candidate won. k is larger than every
+        # earlier offset, so a maximum does it; arithmetic like this is far
+        # faster in NumPy than a masked assignment (offset[better] = k).
+        np.maximum(offset, better * np.uint8(k), out=offset)
+    if kernel == 1:
+        best = best.copy()
+    return best, offset
+
+
+def _route_along_axis(grad, offset, axis: int, kernel: int, stride: int, input_shape, covers_once: bool):
+    """Undo ``_max_along_axis`` for gradients: send each value back to its maximum's position.
+
+    Parameters
+    ----------
+    grad : ndarray
+        Gradient with respect to ``best``.
+    offset : ndarray of uint8
+        The offsets returned by ``_max_along_axis``.
+    axis, kernel, stride : int
+        As given to ``_max_along_axis``.
+    input_shape : tuple of int
+        Shape of the array that was reduced.
+    covers_once : bool
+        True when the windows tile the axis exactly (no overlap, no gap):
+        every position is then written exactly once and nothing needs zeroing.
+
+    Returns
+    -------
+    ndarray of shape ``input_shape``
+    """
+    grad_input = (np.empty if covers_once else np.zeros)(input_shape, dtype=grad.dtype)
+    count = grad.shape[axis]
+    for k in range(kernel):
+        target = _axis_slice(grad_input, axis, k, count, stride)
+        if covers_once:
+            np.multiply(grad, offset == k, out=target)
+        else:
+            target += grad * (offset == k)
+    return grad_input
 
 
 class MaxPool2d(_Pool2d):
@@ -104,9 +151,16 @@ class MaxPool2d(_Pool2d):
 
     Notes
     -----
+    The maximum of a 2-D window is the maximum over its rows of each row's
+    maximum, so the layer works in two cheap passes: first along the width
+    (every row of every window), then along the height. Each pass is
+    ``kernel`` strided comparisons over the whole batch and remembers the
+    offset of the winner, which the backward pass follows in reverse.
+
     The gradient flows only to the position of each window's maximum. When
     several positions tie, the first one in row-major order gets it, as in
-    PyTorch.
+    PyTorch: the first row holding the maximum wins, and inside that row
+    the leftmost position.
 
     Examples
     --------
@@ -128,18 +182,17 @@ class MaxPool2d(_Pool2d):
         ndarray of shape (batch, channels, out_h, out_w)
         """
         check_image_batch(repr(self), x)
-        output_size = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
+        out_h, out_w = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding, value=-np.inf)
-        offsets = self._offsets()
-        out = np.array(_window_slice(padded, offsets[0], output_size, self.stride), copy=True)
-        # Which offset holds the maximum; strict ">" keeps the first of equal values.
-        argmax = np.zeros(out.shape, dtype=np.uint8)
-        for index, offset in enumerate(offsets[1:], start=1):
-            candidate = _window_slice(padded, offset, output_size, self.stride)
-            better = np.greater(candidate, out)
-            np.maximum(out, candidate, out=out)
-            np.copyto(argmax, index, where=better)
-        self._cache = (argmax, padded.shape, x.shape) if self.training else None
+        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
+        # 1. Along the width: (batch, padded_h, out_w, channels).
+        row_max, column_offset = _max_along_axis(padded, 2, kernel_w, stride_w, out_w)
+        # 2. Along the height: (batch, out_h, out_w, channels).
+        out, row_offset = _max_along_axis(row_max, 1, kernel_h, stride_h, out_h)
+        if self.training:
+            self._cache = (row_offset, column_offset, row_max.shape, padded.shape, x.shape)
+        else:
+            self._cache = None
         return out.transpose(0, 3, 1, 2)
 
     def backward(self, grad_output):
@@ -155,31 +208,23 @@ class MaxPool2d(_Pool2d):
         """
         if self._cache is None:
             raise RuntimeError(f"{self!r}.backward() needs a forward() call in training mode first")
-        argmax, padded_shape, input_shape = self._cache
+        row_offset, column_offset, row_max_shape, padded_shape, input_shape = self._cache
         grad = grad_output.transpose(0, 2, 3, 1)
-        if grad.shape != argmax.shape:
+        if grad.shape != row_offset.shape:
+            batch, out_h, out_w, channels = row_offset.shape
             raise ValueError(
                 f"{self!r}.backward expects grad_output of shape "
-                f"{argmax.shape[:1] + argmax.shape[3:] + argmax.shape[1:3]}, got {grad_output.shape}"
+                f"{(batch, channels, out_h, out_w)}, got {tuple(grad_output.shape)}"
             )
-        output_size = argmax.shape[1:3]
-        overlapping = any(s < k for s, k in zip(self.stride, self.kernel_size))
-        # When the windows tile the input exactly (the usual 2x2, stride 2 on
-        # an even size), every position is written once below: no need to zero.
-        tiles_exactly = (
-            not overlapping
-            and self.stride == self.kernel_size
-            and self.padding == (0, 0)
-            and all(size % k == 0 for size, k in zip(padded_shape[1:3], self.kernel_size))
+        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
+        out_h, out_w = row_offset.shape[1:3]
+        # Undo step 2 (height), then step 1 (width).
+        rows_once = stride_h == kernel_h and out_h * kernel_h == padded_shape[1]
+        grad_row_max = _route_along_axis(grad, row_offset, 1, kernel_h, stride_h, row_max_shape, rows_once)
+        columns_once = stride_w == kernel_w and out_w * kernel_w == padded_shape[2]
+        grad_padded = _route_along_axis(
+            grad_row_max, column_offset, 2, kernel_w, stride_w, padded_shape, columns_once
         )
-        grad_padded = (np.empty if tiles_exactly else np.zeros)(padded_shape, dtype=grad.dtype)
-        for index, offset in enumerate(self._offsets()):
-            target = _window_slice(grad_padded, offset, output_size, self.stride)
-            if overlapping:
-                target += grad * (argmax == index)
-            else:
-                # Windows do not overlap: each position receives exactly one value.
-                np.multiply(grad, argmax == index, out=target)
         _, _, height, width = input_shape
         pad_h, pad_w = self.padding
         grad_input = grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]
@@ -221,11 +266,16 @@ class AvgPool2d(_Pool2d):
         check_image_batch(repr(self), x)
         output_size = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding)
-        offsets = self._offsets()
-        out = np.array(_window_slice(padded, offsets[0], output_size, self.stride), copy=True)
-        for offset in offsets[1:]:
-            out += _window_slice(padded, offset, output_size, self.stride)
-        out *= 1.0 / len(offsets)
+        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
+        out_h, out_w = output_size
+        # Like MaxPool2d, in two passes: window sums along the width, then the height.
+        row_sum = _axis_slice(padded, 2, 0, out_w, stride_w).copy()
+        for k in range(1, kernel_w):
+            row_sum += _axis_slice(padded, 2, k, out_w, stride_w)
+        out = _axis_slice(row_sum, 1, 0, out_h, stride_h).copy()
+        for k in range(1, kernel_h):
+            out += _axis_slice(row_sum, 1, k, out_h, stride_h)
+        out *= 1.0 / (kernel_h * kernel_w)
         self._cache = (padded.shape, x.shape, output_size) if self.training else None
         return out.transpose(0, 3, 1, 2)
 
@@ -246,11 +296,17 @@ class AvgPool2d(_Pool2d):
         expected = (input_shape[0], input_shape[1]) + tuple(output_size)
         if tuple(grad_output.shape) != expected:
             raise ValueError(f"{self!r}.backward expects grad_output of shape {expected}, got {grad_output.shape}")
-        offsets = self._offsets()
-        share = grad_output.transpose(0, 2, 3, 1) * (1.0 / len(offsets))
+        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
+        out_h, out_w = output_size
+        share = grad_output.transpose(0, 2, 3, 1) * (1.0 / (kernel_h * kernel_w))
+        # Undo the height pass, then the width pass: every window entry gets its share.
+        batch, padded_h, padded_w, channels = padded_shape
+        grad_row_sum = np.zeros((batch, padded_h, out_w, channels), dtype=share.dtype)
+        for k in range(kernel_h):
+            _axis_slice(grad_row_sum, 1, k, out_h, stride_h)[...] += share
         grad_padded = np.zeros(padded_shape, dtype=share.dtype)
-        for offset in offsets:
-            _window_slice(grad_padded, offset, output_size, self.stride)[...] += share
+        for k in range(kernel_w):
+            _axis_slice(grad_padded, 2, k, out_w, stride_w)[...] += grad_row_sum
         _, _, height, width = input_shape
         pad_h, pad_w = self.padding
         grad_input = grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]
