@@ -18,8 +18,9 @@ Usage::
     python scripts/bench_cnn.py --threads 1 --repeats 7
 
 PyTorch is only the reference here; the package never imports it.
-Timings on a shared machine are noisy: each number is the median of
-``--repeats`` measurements.
+Timings on a shared machine are noisy, so NumPy and PyTorch are timed in
+alternating blocks (three rounds of ``--repeats`` calls each) and each ratio
+is the median of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from classroom.config import keep_freed_memory  # noqa: E402
 from classroom.models.cnn import cifar_cnn  # noqa: E402
+from classroom.nn.parallel import use_threads  # noqa: E402
 from classroom.nn import CrossEntropyLoss  # noqa: E402
 from classroom.optim import SGD  # noqa: E402
 
@@ -55,6 +58,34 @@ def median_time(function, repeats: int, warmup: int = 1) -> float:
         function()
         times.append(CLOCK() - start)
     return statistics.median(times)
+
+
+def paired_median_times(first, second, repeats: int, rounds: int = 3, warmup: int = 1):
+    """Time two functions in alternating blocks; return both median times and the median ratio.
+
+    On a shared machine the speed drifts over seconds. Each of ``rounds``
+    rounds times ``first`` ``repeats`` times, then ``second`` ``repeats``
+    times (after ``warmup`` untimed calls each, which also lets the other
+    library's worker threads go idle). The ratio of a round compares two
+    blocks measured seconds apart, and the median over rounds is much
+    steadier than one ratio of two medians taken a minute apart. (Strict
+    step-by-step alternation is worse: each library's idle threads still
+    spin on the CPU while the other one works.)
+
+    Returns
+    -------
+    tuple of float
+        ``(median seconds of first, median seconds of second, median of the
+        per-round ratios first / second)``.
+    """
+    first_times, second_times, ratios = [], [], []
+    for _ in range(rounds):
+        first_block = median_time(first, repeats, warmup)
+        second_block = median_time(second, repeats, warmup)
+        first_times.append(first_block)
+        second_times.append(second_block)
+        ratios.append(first_block / second_block)
+    return statistics.median(first_times), statistics.median(second_times), statistics.median(ratios)
 
 
 def torch_model_like(torch, model):
@@ -136,7 +167,13 @@ def main(argv=None) -> int:
         help="wall: elapsed time (default); cpu: CPU time of this process, all threads "
         "(less sensitive to other programs on a shared machine; best with --threads 1)",
     )
+    parser.add_argument(
+        "--default-allocator", action="store_true",
+        help="leave the C allocator alone (default: keep freed memory, as train_cifar10.py does; "
+        "it applies to both libraries, which run in this one process)",
+    )
     args = parser.parse_args(argv)
+    kept_freed_memory = False if args.default_allocator else keep_freed_memory()
     global CLOCK
     CLOCK = time.perf_counter if args.clock == "wall" else time.process_time
 
@@ -144,7 +181,9 @@ def main(argv=None) -> int:
     from threadpoolctl import threadpool_info, threadpool_limits
 
     torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
+    # classroom: --threads worker threads, each with a single-threaded BLAS
+    # (classroom.nn.parallel); PyTorch: the same number of intra-op threads.
+    use_threads(args.threads)
     rng = np.random.default_rng(0)
 
     model = cifar_cnn(args.widths, args.convs_per_stage, seed=0)
@@ -172,15 +211,16 @@ def main(argv=None) -> int:
         def torch_step(torch_layer=torch_layer, torch_input=torch_input, torch_grad=torch_grad):
             torch_layer(torch_input).backward(torch_grad)
 
-        numpy_seconds = median_time(numpy_step, args.repeats)
-        torch_seconds = median_time(torch_step, args.repeats)
+        numpy_seconds, torch_seconds, _ = paired_median_times(numpy_step, torch_step, args.repeats)
         totals = per_type.setdefault(name, [0.0, 0.0])
         totals[0] += numpy_seconds
         totals[1] += torch_seconds
         if name == "Conv2d":
             conv_time += numpy_seconds
             conv_total_flops += conv_flops(layer, layer_input.shape)
-            seconds, flops = conv_gemm_reference(layer, layer_input.shape, args.repeats, rng)
+            # The reference matmul gets the BLAS library's own --threads threads.
+            with threadpool_limits(args.threads):
+                seconds, flops = conv_gemm_reference(layer, layer_input.shape, args.repeats, rng)
             gemm_time += seconds
             gemm_total_flops += flops
 
@@ -206,8 +246,9 @@ def main(argv=None) -> int:
         torch_loss(twin(torch_x), torch_labels).backward()
         torch_optimizer.step()
 
-    numpy_step_seconds = median_time(numpy_train_step, args.repeats, warmup=2)
-    torch_step_seconds = median_time(torch_train_step, args.repeats, warmup=2)
+    numpy_step_seconds, torch_step_seconds, step_ratio = paired_median_times(
+        numpy_train_step, torch_train_step, args.repeats, warmup=2
+    )
     steps_per_epoch = math.ceil(args.train_size / args.batch_size)
 
     # ---- report
@@ -215,13 +256,18 @@ def main(argv=None) -> int:
     kernel = ", ".join(f"{info.get('internal_api')} {info.get('version')} {info.get('architecture')}" for info in blas)
     print(f"## CIFAR-10 CNN: NumPy (classroom) vs PyTorch {torch.__version__}, CPU\n")
     print(f"- model: widths={args.widths}, convs_per_stage={args.convs_per_stage}, batch={args.batch_size}")
-    print(f"- threads: {args.threads} (torch.set_num_threads, threadpoolctl); BLAS: {kernel}")
+    print(
+        f"- threads: {args.threads} (PyTorch: torch.set_num_threads; classroom: "
+        f"classroom.nn.parallel.use_threads, BLAS limited to 1 thread per worker); BLAS: {kernel}"
+    )
     print(
         f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
         f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}"
     )
+    print(f"- keep_freed_memory (C allocator keeps freed memory, both libraries): {kept_freed_memory}")
     print(f"- numpy {np.__version__}, Python {platform.python_version()}, {platform.processor() or platform.machine()}")
-    print(f"- clock: {args.clock} time; each number: median of {args.repeats} runs; ratio = NumPy / PyTorch (lower is better)")
+    print(f"- clock: {args.clock} time; 3 rounds of {args.repeats} NumPy then {args.repeats} PyTorch calls; "
+          f"times are medians; ratio = median of the per-round ratios NumPy / PyTorch (lower is better)")
     print("- per-layer rows: each layer timed alone on the input it gets inside the network; synthetic random data\n")
     print("| part | NumPy ms | PyTorch ms | ratio |")
     print("|---|---:|---:|---:|")
@@ -229,12 +275,12 @@ def main(argv=None) -> int:
         print(f"| {name} fwd+bwd (all layers) | {numpy_seconds * 1e3:.1f} | {torch_seconds * 1e3:.1f} | {numpy_seconds / torch_seconds:.2f} |")
     print(
         f"| training step (fwd+loss+bwd+SGD) | {numpy_step_seconds * 1e3:.1f} | "
-        f"{torch_step_seconds * 1e3:.1f} | {numpy_step_seconds / torch_step_seconds:.2f} |"
+        f"{torch_step_seconds * 1e3:.1f} | {step_ratio:.2f} |"
     )
     print(
         f"| epoch, extrapolated ({steps_per_epoch} steps x step time) | "
         f"{numpy_step_seconds * steps_per_epoch * 1e3:.0f} | {torch_step_seconds * steps_per_epoch * 1e3:.0f} | "
-        f"{numpy_step_seconds / torch_step_seconds:.2f} |"
+        f"{step_ratio:.2f} |"
     )
     conv_gflops = conv_total_flops / conv_time / 1e9
     gemm_gflops = gemm_total_flops / gemm_time / 1e9
@@ -242,7 +288,7 @@ def main(argv=None) -> int:
     print("| convolutions, fwd+bwd | GFLOP/s |")
     print("|---|---:|")
     print(f"| classroom Conv2d layers | {conv_gflops:.1f} |")
-    print(f"| plain float32 np.matmul, same shapes | {gemm_gflops:.1f} |")
+    print(f"| plain float32 np.matmul, same shapes, BLAS with {args.threads} threads | {gemm_gflops:.1f} |")
     print(f"| ratio (layers / matmul) | {conv_gflops / gemm_gflops:.2f} |")
     return 0
 

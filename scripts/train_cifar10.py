@@ -53,7 +53,7 @@ from classroom.data import (  # noqa: E402
     to_float_nchw,
 )
 from classroom.atomic import atomic_write, write_json  # noqa: E402
-from classroom.config import limit_blas_threads  # noqa: E402
+from classroom.config import keep_freed_memory, limit_blas_threads  # noqa: E402
 from classroom.io import save_model  # noqa: E402
 from classroom.models.cnn import cifar_cnn  # noqa: E402
 from classroom.nn import CrossEntropyLoss  # noqa: E402
@@ -79,6 +79,10 @@ def parse_args(argv=None):
     parser.add_argument("--widths", type=int, nargs="+", default=[32, 64, 128, 256], help="channels per stage")
     parser.add_argument("--convs-per-stage", type=int, nargs="+", default=[1], help="one value, or one per stage")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: $CLASSROOM_DATA")
+    parser.add_argument(
+        "--default-allocator", action="store_true",
+        help="leave the C allocator alone (default: keep freed memory, see classroom.config.keep_freed_memory)",
+    )
     args = parser.parse_args(argv)
     for name in ("epochs", "batch_size", "threads"):
         if getattr(args, name) < 1:
@@ -159,6 +163,7 @@ def plot_curves(history, path: Path) -> None:
 def train(args) -> dict:
     """Run the whole training; return the metrics dict (also written to disk)."""
     blas = limit_blas_threads(args.threads)
+    kept_freed_memory = False if args.default_allocator else keep_freed_memory()
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
 
@@ -246,6 +251,7 @@ def train(args) -> dict:
         },
         "machine": {
             "cpu": cpu_model(), "cpu_count": os.cpu_count(), "threads": args.threads, "blas": blas,
+            "keep_freed_memory": kept_freed_memory,
             "numpy": np.__version__, "python": platform.python_version(),
         },
     }

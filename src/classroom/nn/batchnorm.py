@@ -23,6 +23,24 @@ from __future__ import annotations
 import numpy as np
 
 from .module import Module, Parameter
+from .parallel import run_chunks
+
+
+def column_sums(matrix):
+    """Return the sum of each column of a 2-D array.
+
+    Written as a matrix-vector product with a vector of ones, which the BLAS
+    library runs on all cores; ``matrix.sum(axis=0)`` would use one.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (count, channels)
+
+    Returns
+    -------
+    ndarray of shape (channels,)
+    """
+    return np.ones(matrix.shape[0], dtype=matrix.dtype) @ matrix
 
 
 class _BatchNorm(Module):
@@ -92,23 +110,36 @@ class _BatchNorm(Module):
                     f"{self!r} in training mode needs more than one value per channel to "
                     f"compute a variance, got input of shape {x.shape}; use a larger batch or eval()"
                 )
-            mean = matrix.mean(axis=0)
-            centered = matrix - mean
-            var = np.einsum("ij,ij->j", centered, centered) / count
+            # Two passes, each split over the worker threads (classroom.nn.parallel):
+            # the mean from per-slice column sums, then the centred values and
+            # the variance from per-slice sums of squares.
+            mean = sum(run_chunks(lambda rows: column_sums(matrix[rows]), count)) / count
+            centered = np.empty_like(matrix)
+
+            def center(rows):
+                np.subtract(matrix[rows], mean, out=centered[rows])
+                return np.einsum("ij,ij->j", centered[rows], centered[rows])
+
+            var = sum(run_chunks(center, count)) / count
             self._update_running_stats(mean, var, count)
         else:
             mean = self.running_mean.astype(matrix.dtype)
             var = self.running_var.astype(matrix.dtype)
             centered = matrix - mean
         inv_std = (1.0 / np.sqrt(var + self.eps)).astype(matrix.dtype)
-        normalized = centered
-        normalized *= inv_std  # in place: ``centered`` is not needed any more
-        if self.affine:
-            out = normalized * self.weight.data
-            out += self.bias.data
-        else:
-            out = normalized.copy()
-        self._cache = (normalized, inv_std, channels_last_shape, self.training)
+        # out = weight * (centered * inv_std) + bias, with the two per-channel
+        # factors multiplied first: one pass over the big array instead of two.
+        scale = inv_std * self.weight.data if self.affine else inv_std
+        out = np.empty_like(matrix)
+
+        def scale_and_shift(rows):
+            np.multiply(centered[rows], scale, out=out[rows])
+            if self.affine:
+                out[rows] += self.bias.data
+
+        run_chunks(scale_and_shift, count)
+        # Backward rebuilds x_hat = centered * inv_std from these when it needs it.
+        self._cache = (centered, inv_std, channels_last_shape, self.training)
         return self._from_matrix(out, channels_last_shape)
 
     def _update_running_stats(self, mean, var, count: int) -> None:
@@ -147,29 +178,46 @@ class _BatchNorm(Module):
         """
         if self._cache is None:
             raise RuntimeError(f"{self!r}.backward() needs a forward() call first")
-        normalized, inv_std, channels_last_shape, was_training = self._cache
+        centered, inv_std, channels_last_shape, was_training = self._cache
         grad, _ = self._as_matrix(grad_output)
-        if grad.shape != normalized.shape:
+        if grad.shape != centered.shape:
             raise ValueError(
                 f"{self!r}.backward expects grad_output of the last input's shape, got {grad_output.shape}"
             )
-        grad = grad.astype(normalized.dtype, copy=False)
-        grad_sum = grad.sum(axis=0)
-        grad_dot_normalized = np.einsum("ij,ij->j", grad, normalized)
+        grad = grad.astype(centered.dtype, copy=False)
+        count = grad.shape[0]
+
+        def sums(rows):
+            # sum(g) and sum(g * centered) per channel, for one slice of rows.
+            return column_sums(grad[rows]), np.einsum("ij,ij->j", grad[rows], centered[rows])
+
+        partial_sums = run_chunks(sums, count)
+        grad_sum = sum(part[0] for part in partial_sums)
+        # sum(g * x_hat) per channel, without building x_hat = centered * inv_std.
+        grad_dot_normalized = sum(part[1] for part in partial_sums) * inv_std
         if self.affine:
             self.weight.grad += grad_dot_normalized
             self.bias.grad += grad_sum
             scale = self.weight.data * inv_std
         else:
             scale = inv_std
-        if was_training:
-            count = grad.shape[0]
-            grad_input = normalized * (-grad_dot_normalized / count)
-            grad_input += grad
-            grad_input -= grad_sum / count
-            grad_input *= scale
-        else:
-            grad_input = grad * scale
+        grad_input = np.empty_like(grad)
+        centered_factor = -inv_std * grad_dot_normalized / count
+        grad_mean = grad_sum / count
+
+        def input_gradient(rows):
+            target = grad_input[rows]
+            if was_training:
+                # dx = scale * (g - mean(g) - x_hat * mean(g * x_hat)), with
+                # x_hat * mean(g * x_hat) = centered * (inv_std * grad_dot_normalized / count).
+                np.multiply(centered[rows], centered_factor, out=target)
+                target += grad[rows]
+                target -= grad_mean
+                target *= scale
+            else:
+                np.multiply(grad[rows], scale, out=target)
+
+        run_chunks(input_gradient, count)
         return self._from_matrix(grad_input, channels_last_shape)
 
     def extra_repr(self) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 from .conv import check_image_batch
 from .im2col import as_pair, conv_output_size, pad_nhwc
 from .module import Module
+from .parallel import run_chunks
 
 
 def _pooling_output_size(layer, input_shape, kernel_size, stride, padding) -> tuple[int, int]:
@@ -71,7 +72,7 @@ def _axis_slice(array, axis: int, offset: int, count: int, stride: int):
     return array[tuple(index)]
 
 
-def _max_along_axis(array, axis: int, kernel: int, stride: int, count: int):
+def _max_along_axis(array, axis: int, kernel: int, stride: int, best, offset) -> None:
     """Max over windows of ``kernel`` entries along one axis, and where each max sits.
 
     Parameters
@@ -79,33 +80,32 @@ def _max_along_axis(array, axis: int, kernel: int, stride: int, count: int):
     array : ndarray of shape (batch, height, width, channels)
     axis : int
         1 (rows) or 2 (columns).
-    kernel, stride, count : int
-        Window length, step between windows, number of windows.
-
-    Returns
-    -------
+    kernel, stride : int
+        Window length and step between windows.
     best : ndarray
-        ``array`` with axis ``axis`` shrunk to ``count`` window maxima.
+        Output: ``array`` with axis ``axis`` shrunk to the window maxima
+        (its length along ``axis`` is the number of windows).
     offset : ndarray of uint8, same shape as ``best``
-        Offset inside the window of the maximum; on ties the first (lowest)
-        offset, because only a strictly greater value replaces the best.
+        Output: offset inside the window of the maximum. On ties the first
+        (lowest) offset, because only a strictly greater value replaces the best.
     """
-    best = _axis_slice(array, axis, 0, count, stride)
-    offset = np.zeros(best.shape, dtype=np.uint8)
+    count = best.shape[axis]
+    previous = _axis_slice(array, axis, 0, count, stride)
+    offset.fill(0)
+    if kernel == 1:
+        np.copyto(best, previous)
     for k in range(1, kernel):
         candidate = _axis_slice(array, axis, k, count, stride)
-        better = np.greater(candidate, best)
-        best = np.maximum(best, candidate)
+        better = np.greater(candidate, previous)
+        np.maximum(previous, candidate, out=best)
         # Set offset to k where the candidate won. k is larger than every
         # earlier offset, so a maximum does it; arithmetic like this is far
         # faster in NumPy than a masked assignment (offset[better] = k).
         np.maximum(offset, better * np.uint8(k), out=offset)
-    if kernel == 1:
-        best = best.copy()
-    return best, offset
+        previous = best
 
 
-def _route_along_axis(grad, offset, axis: int, kernel: int, stride: int, input_shape, covers_once: bool):
+def _route_along_axis(grad, offset, axis: int, kernel: int, stride: int, grad_input, covers_once: bool) -> None:
     """Undo ``_max_along_axis`` for gradients: send each value back to its maximum's position.
 
     Parameters
@@ -113,20 +113,17 @@ def _route_along_axis(grad, offset, axis: int, kernel: int, stride: int, input_s
     grad : ndarray
         Gradient with respect to ``best``.
     offset : ndarray of uint8
-        The offsets returned by ``_max_along_axis``.
+        The offsets found by ``_max_along_axis``.
     axis, kernel, stride : int
         As given to ``_max_along_axis``.
-    input_shape : tuple of int
-        Shape of the array that was reduced.
+    grad_input : ndarray
+        Output, shaped like the array that was reduced.
     covers_once : bool
         True when the windows tile the axis exactly (no overlap, no gap):
         every position is then written exactly once and nothing needs zeroing.
-
-    Returns
-    -------
-    ndarray of shape ``input_shape``
     """
-    grad_input = (np.empty if covers_once else np.zeros)(input_shape, dtype=grad.dtype)
+    if not covers_once:
+        grad_input.fill(0)
     count = grad.shape[axis]
     for k in range(kernel):
         target = _axis_slice(grad_input, axis, k, count, stride)
@@ -134,7 +131,6 @@ def _route_along_axis(grad, offset, axis: int, kernel: int, stride: int, input_s
             np.multiply(grad, offset == k, out=target)
         else:
             target += grad * (offset == k)
-    return grad_input
 
 
 class MaxPool2d(_Pool2d):
@@ -185,12 +181,21 @@ class MaxPool2d(_Pool2d):
         out_h, out_w = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding, value=-np.inf)
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
-        # 1. Along the width: (batch, padded_h, out_w, channels).
-        row_max, column_offset = _max_along_axis(padded, 2, kernel_w, stride_w, out_w)
-        # 2. Along the height: (batch, out_h, out_w, channels).
-        out, row_offset = _max_along_axis(row_max, 1, kernel_h, stride_h, out_h)
+        batch, padded_h, _, channels = padded.shape
+        row_max = np.empty((batch, padded_h, out_w, channels), dtype=padded.dtype)
+        column_offset = np.empty(row_max.shape, dtype=np.uint8)
+        out = np.empty((batch, out_h, out_w, channels), dtype=padded.dtype)
+        row_offset = np.empty(out.shape, dtype=np.uint8)
+
+        def pool(images):
+            # 1. Along the width: (batch, padded_h, out_w, channels).
+            _max_along_axis(padded[images], 2, kernel_w, stride_w, row_max[images], column_offset[images])
+            # 2. Along the height: (batch, out_h, out_w, channels).
+            _max_along_axis(row_max[images], 1, kernel_h, stride_h, out[images], row_offset[images])
+
+        run_chunks(pool, batch)  # slices of the batch in parallel (classroom.nn.parallel)
         if self.training:
-            self._cache = (row_offset, column_offset, row_max.shape, padded.shape, x.shape)
+            self._cache = (row_offset, column_offset, padded.shape, x.shape)
         else:
             self._cache = None
         return out.transpose(0, 3, 1, 2)
@@ -208,7 +213,7 @@ class MaxPool2d(_Pool2d):
         """
         if self._cache is None:
             raise RuntimeError(f"{self!r}.backward() needs a forward() call in training mode first")
-        row_offset, column_offset, row_max_shape, padded_shape, input_shape = self._cache
+        row_offset, column_offset, padded_shape, input_shape = self._cache
         grad = grad_output.transpose(0, 2, 3, 1)
         if grad.shape != row_offset.shape:
             batch, out_h, out_w, channels = row_offset.shape
@@ -218,13 +223,19 @@ class MaxPool2d(_Pool2d):
             )
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
         out_h, out_w = row_offset.shape[1:3]
-        # Undo step 2 (height), then step 1 (width).
         rows_once = stride_h == kernel_h and out_h * kernel_h == padded_shape[1]
-        grad_row_max = _route_along_axis(grad, row_offset, 1, kernel_h, stride_h, row_max_shape, rows_once)
         columns_once = stride_w == kernel_w and out_w * kernel_w == padded_shape[2]
-        grad_padded = _route_along_axis(
-            grad_row_max, column_offset, 2, kernel_w, stride_w, padded_shape, columns_once
-        )
+        grad_row_max = np.empty(column_offset.shape, dtype=grad.dtype)
+        grad_padded = np.empty(padded_shape, dtype=grad.dtype)
+
+        def unpool(images):
+            # Undo step 2 (height), then step 1 (width).
+            _route_along_axis(grad[images], row_offset[images], 1, kernel_h, stride_h, grad_row_max[images], rows_once)
+            _route_along_axis(
+                grad_row_max[images], column_offset[images], 2, kernel_w, stride_w, grad_padded[images], columns_once
+            )
+
+        run_chunks(unpool, grad.shape[0])
         _, _, height, width = input_shape
         pad_h, pad_w = self.padding
         grad_input = grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]
