@@ -38,7 +38,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from classroom.config import keep_freed_memory  # noqa: E402
 from classroom.models.cnn import cifar_cnn  # noqa: E402
 from classroom.nn.parallel import use_threads  # noqa: E402
 from classroom.nn import CrossEntropyLoss  # noqa: E402
@@ -167,13 +166,7 @@ def main(argv=None) -> int:
         help="wall: elapsed time (default); cpu: CPU time of this process, all threads "
         "(less sensitive to other programs on a shared machine; best with --threads 1)",
     )
-    parser.add_argument(
-        "--default-allocator", action="store_true",
-        help="leave the C allocator alone (default: keep freed memory, as train_cifar10.py does; "
-        "it applies to both libraries, which run in this one process)",
-    )
     args = parser.parse_args(argv)
-    kept_freed_memory = False if args.default_allocator else keep_freed_memory()
     global CLOCK
     CLOCK = time.perf_counter if args.clock == "wall" else time.process_time
 
@@ -264,7 +257,6 @@ def main(argv=None) -> int:
         f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
         f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}"
     )
-    print(f"- keep_freed_memory (C allocator keeps freed memory, both libraries): {kept_freed_memory}")
     print(f"- numpy {np.__version__}, Python {platform.python_version()}, {platform.processor() or platform.machine()}")
     print(f"- clock: {args.clock} time; 3 rounds of {args.repeats} NumPy then {args.repeats} PyTorch calls; "
           f"times are medians; ratio = median of the per-round ratios NumPy / PyTorch (lower is better)")

@@ -53,9 +53,9 @@ from classroom.data import (  # noqa: E402
     to_float_nchw,
 )
 from classroom.atomic import atomic_write, write_json  # noqa: E402
-from classroom.config import keep_freed_memory, limit_blas_threads  # noqa: E402
 from classroom.io import save_model  # noqa: E402
 from classroom.models.cnn import cifar_cnn  # noqa: E402
+from classroom.nn.parallel import use_threads  # noqa: E402
 from classroom.nn import CrossEntropyLoss  # noqa: E402
 from classroom.optim import SGD  # noqa: E402
 from classroom.optim.lr_scheduler import OneCycleLR  # noqa: E402
@@ -67,7 +67,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Train the CIFAR-10 CNN in pure NumPy.")
     parser.add_argument("--epochs", type=int, default=8, help="passes over the training set (default 8)")
     parser.add_argument("--batch-size", type=int, default=128, help="images per step (default 128)")
-    parser.add_argument("--threads", type=int, default=2, help="BLAS threads (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=2,
+        help="cores to use: worker threads that split each batch (classroom.nn.parallel), default 2",
+    )
     parser.add_argument("--limit", type=int, default=None, help="train on a random subset of N images (quick check)")
     parser.add_argument("--test-limit", type=int, default=None, help="evaluate on a fixed random subset of N test images")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and augmentation")
@@ -79,10 +82,6 @@ def parse_args(argv=None):
     parser.add_argument("--widths", type=int, nargs="+", default=[32, 64, 128, 256], help="channels per stage")
     parser.add_argument("--convs-per-stage", type=int, nargs="+", default=[1], help="one value, or one per stage")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: $CLASSROOM_DATA")
-    parser.add_argument(
-        "--default-allocator", action="store_true",
-        help="leave the C allocator alone (default: keep freed memory, see classroom.config.keep_freed_memory)",
-    )
     args = parser.parse_args(argv)
     for name in ("epochs", "batch_size", "threads"):
         if getattr(args, name) < 1:
@@ -162,8 +161,8 @@ def plot_curves(history, path: Path) -> None:
 
 def train(args) -> dict:
     """Run the whole training; return the metrics dict (also written to disk)."""
-    blas = limit_blas_threads(args.threads)
-    kept_freed_memory = False if args.default_allocator else keep_freed_memory()
+    # --threads worker threads split each batch; each calls a single-threaded BLAS.
+    blas = use_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
 
@@ -251,7 +250,6 @@ def train(args) -> dict:
         },
         "machine": {
             "cpu": cpu_model(), "cpu_count": os.cpu_count(), "threads": args.threads, "blas": blas,
-            "keep_freed_memory": kept_freed_memory,
             "numpy": np.__version__, "python": platform.python_version(),
         },
     }

@@ -62,6 +62,7 @@ from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix
 from classroom.models.cnn import cifar_cnn
 from classroom.nn import Conv2d, CrossEntropyLoss
 from classroom.nn.im2col import im2col
+from classroom.nn.parallel import use_threads
 from classroom.optim import SGD
 from classroom.optim.lr_scheduler import OneCycleLR
 from classroom.plots import plot_confusion_matrix, plot_history, show_images
@@ -270,16 +271,33 @@ show_images(np.concatenate([originals, augmented_pixels.transpose(0, 2, 3, 1)]),
 # %% [markdown]
 # ## 4. The network and its training
 #
-# `cifar_cnn` stacks stages of `[Conv2d 3x3 -> BatchNorm2d -> ReLU] ->
-# MaxPool2d(2)`: each stage halves the resolution (32 -> 16 -> 8 -> 4 -> 2)
-# and widens the channels; global average pooling and one `Linear` layer
-# give the 10 logits. Quick mode uses half the full width.
+# `cifar_cnn` stacks stages of `Conv2d 3x3 -> BatchNorm2d -> MaxPool2d(2)
+# -> ReLU`: each stage halves the resolution (32 -> 16 -> 8 -> 4 -> 2) and
+# widens the channels; global average pooling and one `Linear` layer give
+# the 10 logits. Quick mode uses half the full width.
+#
+# The ReLU comes *after* the pooling, where textbooks usually put it before.
+# Both orders compute exactly the same function, because taking a maximum
+# and clipping at zero commute: $\max(\mathrm{relu}(a), \mathrm{relu}(b)) =
+# \mathrm{relu}(\max(a, b))$. After the pooling there are four times fewer
+# numbers to clip.
 #
 # The recipe is the full run's: SGD with Nesterov momentum 0.9 and weight
 # decay $5 \cdot 10^{-4}$, mini-batches of 128, and a **one-cycle** learning
 # rate (warm up to 0.2 over the first quarter of the steps, then anneal to
 # almost 0), stepped after every batch. Batch norm is what makes such a
 # large learning rate safe from the first step.
+#
+# **Both cores.** NumPy runs each array operation on one core, apart from
+# matrix products, which it hands to a multi-threaded BLAS library. But it
+# releases Python's global interpreter lock while it works on a big array,
+# so two Python threads can each process half of the batch at the same
+# time. `use_threads(2)` turns that on for `Conv2d`, `BatchNorm2d` and
+# `MaxPool2d` (see `classroom.nn.parallel`); each worker then calls a
+# single-threaded BLAS on its own half.
+
+# %%
+use_threads(2)
 
 # %%
 WIDTHS = (16, 32, 64, 128) if QUICK else (32, 64, 128, 256)
@@ -352,17 +370,19 @@ show_images((filters - low) / (high - low), title=f"The {len(filters)} learned f
 # %% [markdown]
 # ### Feature maps
 #
-# The output of the first stage (conv -> batch norm -> ReLU, before the
-# pooling) for one test image: one 32 x 32 map per filter, bright where the
-# filter's pattern appears. Some react to edges in one direction, some to a
-# colour, some to the background.
+# The first convolution and batch norm, followed by a ReLU, for one test
+# image: one 32 x 32 map per filter, bright where the filter's pattern
+# appears. (In the network this stage's ReLU comes after the pooling; here
+# it is applied at full resolution so you can see every pixel.) Some maps
+# react to edges in one direction, some to a colour, some to the background.
 
 # %%
 image_index = 0
 model.eval()
 feature_maps = x_test[image_index : image_index + 1]
-for layer in model[:3]:  # Conv2d, BatchNorm2d, ReLU
+for layer in model[:2]:  # Conv2d, BatchNorm2d
     feature_maps = layer(feature_maps)
+feature_maps = np.maximum(feature_maps, 0.0)  # ReLU
 model.train()
 print("first stage output:", feature_maps.shape)
 show_images(test_images[test_index[image_index : image_index + 1]], y_test[image_index : image_index + 1],

@@ -1,0 +1,87 @@
+"""classroom.nn.parallel: slices of the batch in worker threads give the same results as one thread."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classroom.gradcheck import check_module_gradients
+from classroom.models.cnn import cifar_cnn
+from classroom.nn import BatchNorm1d, BatchNorm2d, Conv2d, MaxPool2d
+from classroom.nn import parallel
+
+
+@pytest.fixture
+def two_workers():
+    """Two worker threads for the test, back to one (no threads) afterwards."""
+    parallel.set_workers(2)
+    yield
+    parallel.set_workers(1)
+
+
+@pytest.mark.parametrize("workers, length", [(1, 5), (2, 5), (2, 1), (3, 7), (4, 2), (2, 0)])
+def test_chunks_cover_every_item_once_in_order(workers, length):
+    parallel.set_workers(workers)
+    try:
+        parts = parallel.chunks(length)
+    finally:
+        parallel.set_workers(1)
+    covered = [index for part in parts for index in range(length)[part]]
+    assert covered == list(range(length))
+    assert len(parts) == max(1, min(workers, length))
+    sizes = [part.stop - part.start for part in parts]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_run_chunks_returns_results_in_slice_order(two_workers):
+    values = np.arange(10.0)
+    assert parallel.run_chunks(lambda part: values[part].sum(), len(values)) == [10.0, 35.0]
+
+
+def test_set_workers_rejects_zero():
+    with pytest.raises(ValueError, match="at least 1 worker"):
+        parallel.set_workers(0)
+
+
+def forward_and_backward(layer, x, rng):
+    """Output, input gradient and parameter gradients of one training step (synthetic data)."""
+    layer.train()
+    layer.zero_grad()
+    out = layer(x)
+    grad_output = np.random.default_rng(5).standard_normal(out.shape)
+    grad_input = layer.backward(grad_output)
+    return [np.array(out), np.array(grad_input)] + [p.grad.copy() for p in layer.parameters()]
+
+
+LAYERS = {
+    "conv, in < out (col2im route)": lambda: (Conv2d(2, 5, 3, padding=1, rng=0, dtype=np.float64), (3, 2, 6, 7)),
+    "conv, in >= out (convolution route)": lambda: (Conv2d(5, 3, 3, padding=1, rng=0, dtype=np.float64), (3, 5, 6, 6)),
+    "conv, stride 2": lambda: (Conv2d(3, 4, (3, 2), stride=2, padding=(1, 0), rng=0, dtype=np.float64), (5, 3, 7, 8)),
+    "conv, one image": lambda: (Conv2d(3, 4, 3, rng=0, dtype=np.float64), (1, 3, 5, 5)),
+    "batch norm 2d": lambda: (BatchNorm2d(4, dtype=np.float64), (3, 4, 5, 5)),
+    "batch norm 1d": lambda: (BatchNorm1d(6, dtype=np.float64), (7, 6)),
+    "max pool 2x2": lambda: (MaxPool2d(2), (3, 2, 6, 7)),
+    "max pool 3, stride 2, padding 1": lambda: (MaxPool2d(3, 2, 1), (3, 2, 7, 6)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_two_workers_give_the_same_outputs_and_gradients_as_one(name, rng):
+    layer, shape = LAYERS[name]()
+    x = rng.standard_normal(shape)
+    one_thread = forward_and_backward(layer, x, rng)
+    parallel.set_workers(2)
+    try:
+        two_threads = forward_and_backward(layer, x, rng)
+    finally:
+        parallel.set_workers(1)
+    for single, split in zip(one_thread, two_threads):
+        # Sums over the batch are added in a different order: equal up to rounding.
+        np.testing.assert_allclose(split, single, rtol=1e-12, atol=1e-12)
+
+
+def test_whole_cnn_gradients_match_finite_differences_with_two_workers(two_workers):
+    rng = np.random.default_rng(0)
+    model = cifar_cnn(widths=(2, 3), convs_per_stage=(1, 2), num_classes=3, seed=0).double()
+    x = rng.standard_normal((3, 3, 8, 8))
+    assert check_module_gradients(model, x, rng=rng).passed
