@@ -29,8 +29,9 @@ from .parallel import run_chunks
 def column_sums(matrix):
     """Return the sum of each column of a 2-D array.
 
-    Written as a matrix-vector product with a vector of ones, which the BLAS
-    library runs on all cores; ``matrix.sum(axis=0)`` would use one.
+    Written as a matrix-vector product with a vector of ones: the BLAS
+    library does it faster than ``matrix.sum(axis=0)``, which adds the rows
+    one after another.
 
     Parameters
     ----------
