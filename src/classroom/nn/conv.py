@@ -16,6 +16,11 @@ So the arrays you see have the familiar NCHW shape, but consecutive layers
 hand each other channels-last memory, as PyTorch does with
 ``memory_format=torch.channels_last``. Element-wise NumPy operations (ReLU,
 batch norm) keep that memory layout, so nothing is transposed back and forth.
+
+Steps 1-3 treat every image on its own, so after
+``classroom.nn.parallel.use_threads(2)`` each of two threads runs them on
+half of the batch. The weight gradient is a sum over the batch: each thread
+computes its half's part and the two parts are added.
 """
 
 from __future__ import annotations
