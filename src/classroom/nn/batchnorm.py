@@ -134,9 +134,10 @@ class _BatchNorm(Module):
         out = np.empty_like(matrix)
 
         def scale_and_shift(rows):
-            np.multiply(centered[rows], scale, out=out[rows])
+            target = out[rows]  # a view: writing to it writes to ``out``
+            np.multiply(centered[rows], scale, out=target)
             if self.affine:
-                out[rows] += self.bias.data
+                target += self.bias.data
 
         run_chunks(scale_and_shift, count)
         # Backward rebuilds x_hat = centered * inv_std from these when it needs it.

@@ -314,10 +314,12 @@ class AvgPool2d(_Pool2d):
         batch, padded_h, padded_w, channels = padded_shape
         grad_row_sum = np.zeros((batch, padded_h, out_w, channels), dtype=share.dtype)
         for k in range(kernel_h):
-            _axis_slice(grad_row_sum, 1, k, out_h, stride_h)[...] += share
+            target = _axis_slice(grad_row_sum, 1, k, out_h, stride_h)  # a view into grad_row_sum
+            target += share
         grad_padded = np.zeros(padded_shape, dtype=share.dtype)
         for k in range(kernel_w):
-            _axis_slice(grad_padded, 2, k, out_w, stride_w)[...] += grad_row_sum
+            target = _axis_slice(grad_padded, 2, k, out_w, stride_w)  # a view into grad_padded
+            target += grad_row_sum
         _, _, height, width = input_shape
         pad_h, pad_w = self.padding
         grad_input = grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]
