@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from classroom.data import load_celeba  # noqa: E402
 from classroom.models.vae import ConvVAE, bits_per_dim, dequantize, evaluate_vae, train_vae  # noqa: E402
+from classroom.nn.parallel import use_threads  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -138,10 +138,12 @@ def main(argv=None) -> None:
     model = ConvVAE(args.size, 3, args.latent_dim, widths, seed=args.seed)
     twin = torch_vae(torch, model)  # copied before any training: same initial weights
 
-    with threadpool_limits(limits=args.threads):
-        history = train_vae(model, train_faces, held_out_faces, epochs=args.epochs, batch_size=args.batch_size,
-                            lr=args.lr, rng=np.random.default_rng(args.seed), log=None)
-        numpy_result = evaluate_vae(model, held_out_faces, rng=np.random.default_rng(args.seed + 10))
+    # classroom: --threads worker threads split each batch, each with a
+    # single-threaded BLAS (classroom.nn.parallel); PyTorch: as many intra-op threads.
+    use_threads(args.threads)
+    history = train_vae(model, train_faces, held_out_faces, epochs=args.epochs, batch_size=args.batch_size,
+                        lr=args.lr, rng=np.random.default_rng(args.seed), log=None)
+    numpy_result = evaluate_vae(model, held_out_faces, rng=np.random.default_rng(args.seed + 10))
     torch_result = train_torch(torch, twin, train_faces, held_out_faces, args)
 
     numpy_epoch = float(np.mean(history["seconds"]))

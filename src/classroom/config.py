@@ -104,7 +104,7 @@ def limit_blas_threads(threads: int | None) -> str | None:
     except ImportError:
         print("--threads ignored: install threadpoolctl (it comes with scikit-learn) to use it")
         return None
-    threadpool_limits(limits=threads)
+    threadpool_limits(limits=threads, user_api="blas")  # BLAS only: leave OpenMP pools (PyTorch) alone
     descriptions = [
         f"{pool.get('internal_api')} {pool.get('version')} {pool.get('architecture')} x{pool.get('num_threads')}"
         for pool in threadpool_info()

@@ -7,7 +7,7 @@ import pytest
 
 from classroom.gradcheck import check_module_gradients
 from classroom.models.cnn import cifar_cnn
-from classroom.nn import BatchNorm1d, BatchNorm2d, Conv2d, MaxPool2d
+from classroom.nn import BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d
 from classroom.nn import parallel
 
 
@@ -58,6 +58,12 @@ LAYERS = {
     "conv, in >= out (convolution route)": lambda: (Conv2d(5, 3, 3, padding=1, rng=0, dtype=np.float64), (3, 5, 6, 6)),
     "conv, stride 2": lambda: (Conv2d(3, 4, (3, 2), stride=2, padding=(1, 0), rng=0, dtype=np.float64), (5, 3, 7, 8)),
     "conv, one image": lambda: (Conv2d(3, 4, 3, rng=0, dtype=np.float64), (1, 3, 5, 5)),
+    "transposed conv, stride 2, padding 1": lambda: (
+        ConvTranspose2d(3, 4, 4, stride=2, padding=1, rng=0, dtype=np.float64), (3, 3, 5, 4)
+    ),
+    "transposed conv, output padding": lambda: (
+        ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1, rng=0, dtype=np.float64), (5, 2, 3, 3)
+    ),
     "batch norm 2d": lambda: (BatchNorm2d(4, dtype=np.float64), (3, 4, 5, 5)),
     "batch norm 1d": lambda: (BatchNorm1d(6, dtype=np.float64), (7, 6)),
     "max pool 2x2": lambda: (MaxPool2d(2), (3, 2, 6, 7)),

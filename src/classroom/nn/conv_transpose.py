@@ -29,6 +29,7 @@ from ._checks import check_same_dtype
 from .conv import check_conv_arguments, check_image_batch, to_nhwc_contiguous
 from .im2col import as_pair, col2im, im2col
 from .module import Module, Parameter
+from .parallel import run_chunks
 
 
 class ConvTranspose2d(Module):
@@ -164,17 +165,24 @@ class ConvTranspose2d(Module):
         batch, _, out_h, out_w = self.output_shape(x.shape)
         _, _, height, width = x.shape
         kernel_h, kernel_w = self.kernel_size
-        inputs = to_nhwc_contiguous(x).reshape(-1, self.in_channels)
-        # Every input pixel times the kernel: one window of the output each,
-        # computed one kernel offset at a time, (i, j) -> inputs @ weight[:, :, i, j],
-        # and stored offset-major so col2im's additions read contiguous blocks ...
+        inputs = to_nhwc_contiguous(x)  # (batch, height, width, in_channels)
         weight_per_offset = self.weight.data.transpose(2, 3, 0, 1)
         weight_per_offset = weight_per_offset.reshape(kernel_h * kernel_w, self.in_channels, self.out_channels)
-        windows = np.matmul(inputs, weight_per_offset)
-        windows = windows.reshape(kernel_h, kernel_w, batch, height, width, self.out_channels)
-        windows = windows.transpose(2, 3, 4, 0, 1, 5)
-        # ... added into place (overlapping windows sum up).
-        full = col2im(windows, self._full_shape(x.shape), self.stride)
+        full = np.empty(self._full_shape(x.shape), dtype=inputs.dtype)
+
+        def upsample(images):
+            """Scatter the windows of the images ``images`` (a slice of the batch)."""
+            count = len(full[images])
+            # Every input pixel times the kernel: one window of the output each,
+            # computed one kernel offset at a time, (i, j) -> inputs @ weight[:, :, i, j],
+            # and stored offset-major so col2im's additions read contiguous blocks ...
+            windows = np.matmul(inputs[images].reshape(-1, self.in_channels), weight_per_offset)
+            windows = windows.reshape(kernel_h, kernel_w, count, height, width, self.out_channels)
+            windows = windows.transpose(2, 3, 4, 0, 1, 5)
+            # ... added into place (overlapping windows sum up).
+            col2im(windows, full[images].shape, self.stride, out=full[images])
+
+        run_chunks(upsample, batch)  # slices of the batch in parallel (classroom.nn.parallel)
         pad_h, pad_w = self.padding
         out = np.ascontiguousarray(full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :])
         if self.bias is not None:
@@ -213,14 +221,22 @@ class ConvTranspose2d(Module):
         full = np.zeros(self._full_shape(input_shape), dtype=inputs.dtype)
         pad_h, pad_w = self.padding
         full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :] = grad
-        windows = im2col(full, self.kernel_size, self.stride)
-        windows = windows.reshape(batch * height * width, -1)
-        grad_weight = inputs.T @ windows
         kernel_h, kernel_w = self.kernel_size
+        weight_matrix_t = self.weight_matrix().T
+        grad_input = np.empty((batch, height, width, self.in_channels), dtype=inputs.dtype)
+
+        def gradients(images):
+            """Input gradient of the images ``images``; returns their part of the weight gradient."""
+            windows = im2col(full[images], self.kernel_size, self.stride)
+            windows = windows.reshape(-1, kernel_h * kernel_w * self.out_channels)
+            rows = grad_input[images].reshape(-1, self.in_channels)
+            np.matmul(windows, weight_matrix_t, out=rows)
+            return inputs[images].reshape(len(rows), -1).T @ windows
+
+        grad_weight = sum(run_chunks(gradients, batch))
         grad_weight = grad_weight.reshape(self.in_channels, kernel_h, kernel_w, self.out_channels)
         self.weight.grad += grad_weight.transpose(0, 3, 1, 2)
-        grad_input = windows @ self.weight_matrix().T
-        return grad_input.reshape(batch, height, width, self.in_channels).transpose(0, 3, 1, 2)
+        return grad_input.transpose(0, 3, 1, 2)
 
     def extra_repr(self) -> str:
         """Describe the layer like PyTorch does."""
