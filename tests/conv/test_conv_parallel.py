@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,30 @@ def test_whole_cnn_gradients_match_finite_differences_with_two_workers(two_worke
     model = cifar_cnn(widths=(2, 3), convs_per_stage=(1, 2), num_classes=3, seed=0).double()
     x = rng.standard_normal((3, 3, 8, 8))
     assert check_module_gradients(model, x, rng=rng).passed
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_run_chunks_works_in_a_forked_child(two_workers):
+    import os
+
+    values = np.arange(10.0)
+    for _ in range(5):  # the parent's pool runs, and its threads end up idle
+        parallel.run_chunks(lambda part: values[part].sum(), len(values))
+    time.sleep(0.2)  # a pool copied by fork would count on those idle threads, which the child lacks
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: the parent's worker threads do not exist here
+        import signal
+
+        signal.alarm(20)  # a child stuck waiting for dead threads is killed, and the test fails
+        try:
+            result = parallel.run_chunks(lambda part: values[part].sum(), len(values))
+            os.write(write_end, repr([float(total) for total in result]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    _, status = os.waitpid(child, 0)
+    message = os.read(read_end, 100).decode()
+    os.close(read_end)
+    assert status == 0
+    assert message == "[10.0, 35.0]"

@@ -37,10 +37,21 @@ Examples
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 _workers = 1
-_pool: ThreadPoolExecutor | None = None
+_pool: ThreadPoolExecutor | None = None  # started on first use
+
+
+def _forget_pool_in_child() -> None:
+    """After ``os.fork`` the child has none of the parent's threads: start a fresh pool when needed."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def set_workers(count: int) -> None:
@@ -64,8 +75,6 @@ def set_workers(count: int) -> None:
         _pool.shutdown(wait=True)
         _pool = None
     _workers = count
-    if count > 1:
-        _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="classroom-worker")
 
 
 def workers() -> int:
@@ -146,7 +155,10 @@ def run_chunks(function, length: int) -> list:
     list
         ``[function(part) for part in chunks(length)]``.
     """
+    global _pool
     parts = chunks(length)
-    if len(parts) == 1 or _pool is None:
+    if len(parts) == 1:
         return [function(part) for part in parts]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_workers, thread_name_prefix="classroom-worker")
     return list(_pool.map(function, parts))
