@@ -473,8 +473,8 @@ else:
 # the speed of a plain matrix product of the same sizes. The extrapolated
 # NumPy epoch (47 s) matches the real epochs of the full runs above.
 # On a shared virtual machine the per-layer rows move by 10-30% from run
-# to run (PyTorch's convolutions took 60 to 82 ms in five runs that day);
-# the training-step ratio stayed between 1.22 and 1.23.
+# to run (PyTorch's convolutions took 60 to 82 ms in six runs that day);
+# the training-step ratio stayed between 1.20 and 1.23.
 #
 # ### Where the time went
 #
