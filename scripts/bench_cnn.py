@@ -59,7 +59,7 @@ def median_time(function, repeats: int, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
-def paired_median_times(first, second, repeats: int, rounds: int = 3, warmup: int = 1):
+def alternating_block_times(first, second, repeats: int, rounds: int = 3, warmup: int = 1):
     """Time two functions in alternating blocks; return both median times and the median ratio.
 
     On a shared machine the speed drifts over seconds. Each of ``rounds``
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
         def torch_step(torch_layer=torch_layer, torch_input=torch_input, torch_grad=torch_grad):
             torch_layer(torch_input).backward(torch_grad)
 
-        numpy_seconds, torch_seconds, _ = paired_median_times(numpy_step, torch_step, args.repeats)
+        numpy_seconds, torch_seconds, _ = alternating_block_times(numpy_step, torch_step, args.repeats)
         totals = per_type.setdefault(name, [0.0, 0.0])
         totals[0] += numpy_seconds
         totals[1] += torch_seconds
@@ -239,7 +239,7 @@ def main(argv=None) -> int:
         torch_loss(twin(torch_x), torch_labels).backward()
         torch_optimizer.step()
 
-    numpy_step_seconds, torch_step_seconds, step_ratio = paired_median_times(
+    numpy_step_seconds, torch_step_seconds, step_ratio = alternating_block_times(
         numpy_train_step, torch_train_step, args.repeats, warmup=2
     )
     steps_per_epoch = math.ceil(args.train_size / args.batch_size)

@@ -378,7 +378,7 @@ class Conv2d(Module):
 
         def input_gradient(images):
             grad_rows = grad[images].reshape(-1, self.out_channels)
-            count = len(grad_padded[images])
+            count = len(grad[images])  # images in this slice
             # The gradient of every window entry, computed one kernel offset at a
             # time: offset (i, j) gets grad @ weight[:, :, i, j]. Storing the result
             # offset-major, (kernel_h, kernel_w, batch, out_h, out_w, in_channels),

@@ -172,7 +172,7 @@ class ConvTranspose2d(Module):
 
         def upsample(images):
             """Scatter the windows of the images ``images`` (a slice of the batch)."""
-            count = len(full[images])
+            count = len(inputs[images])  # images in this slice
             # Every input pixel times the kernel: one window of the output each,
             # computed one kernel offset at a time, (i, j) -> inputs @ weight[:, :, i, j],
             # and stored offset-major so col2im's additions read contiguous blocks ...

@@ -15,10 +15,11 @@ This module holds that one idea:
 * ``run_chunks(function, length)`` calls ``function(part)`` for every slice,
   in parallel when there is more than one, and returns the results in order.
 
-``Conv2d``, ``BatchNorm2d`` and ``MaxPool2d`` use it: every image (or every
-row of a batch-norm matrix) is handled independently, so the work splits
-cleanly, and sums over the batch (weight gradients, batch statistics) are
-added up from one partial sum per slice.
+``Conv2d``, ``ConvTranspose2d``, ``BatchNorm1d``/``BatchNorm2d`` and
+``MaxPool2d`` use it: every image (or every row of a batch-norm matrix) is
+handled independently, so the work splits cleanly, and sums over the batch
+(weight gradients, batch statistics) are added up from one partial sum per
+slice.
 
 With more than one worker the matrix products are split too, each thread
 calling a single-threaded BLAS on its own slice, so ``use_threads`` also
