@@ -26,6 +26,7 @@ import datetime as _dt
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -34,7 +35,7 @@ from pathlib import Path
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
 #: Bump when the execution recipe changes, so old cache entries are not reused.
-RECIPE_VERSION = "2"
+RECIPE_VERSION = "3"
 #: Seconds a single cell may run before the build fails.
 CELL_TIMEOUT_SECONDS = 900
 #: Cache folder, relative to the folder holding mkdocs.yml.
@@ -50,8 +51,120 @@ def quick_mode_enabled(environ: dict | None = None) -> bool:
 
 
 def package_sources(package_dir: Path) -> list[Path]:
-    """Return every ``.py`` file of the package, sorted, so the key is stable."""
+    """Return every ``.py`` file of the package, sorted (the modules a notebook could import)."""
     return sorted(path for path in package_dir.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+#: A string constant that names a module, as the model registry does: ``"classroom.models.mlp:MLP"``.
+_MODULE_STRING = re.compile(r"classroom(?:\.[A-Za-z_][A-Za-z0-9_]*)+(?::[A-Za-z_][A-Za-z0-9_.]*)?")
+
+
+def _module_file(package_dir: Path, dotted: str) -> Path | None:
+    """Return the file of module ``classroom.a.b`` (``a/b.py`` or ``a/b/__init__.py``), or None."""
+    parts = dotted.split(".")[1:]
+    base = package_dir.joinpath(*parts) if parts else package_dir
+    for candidate in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _module_name(package_dir: Path, path: Path) -> str:
+    """Return the dotted name of a package file: ``nn/linear.py`` -> ``classroom.nn.linear``."""
+    relative = path.relative_to(package_dir).with_suffix("")
+    parts = [part for part in relative.parts if part != "__init__"]
+    return ".".join(["classroom", *parts])
+
+
+def _imported_modules(source: str, this_module: str | None, is_package: bool) -> set[str]:
+    """Return every ``classroom.*`` name a source imports, anywhere in the file.
+
+    Counts ``import classroom.x``, ``from classroom.x import y`` (both
+    ``classroom.x`` and ``classroom.x.y``, since ``y`` may be a submodule),
+    relative imports inside the package, and string constants that are
+    exactly a module path such as ``"classroom.models.mlp:MLP"`` (the model
+    registry names builders that way). Lazy imports inside functions count
+    too: the key errs on the side of re-running.
+    """
+    import ast
+
+    names: set[str] = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # not Python: fall back to every dotted name in the text
+        return {match.split(":")[0] for match in _MODULE_STRING.findall(source)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_STRING.fullmatch(node.value):
+            names.add(node.value.split(":")[0])
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and this_module:
+                anchor = this_module.split(".")
+                drop = node.level - 1 if is_package else node.level
+                anchor = anchor[: len(anchor) - drop] if drop else anchor
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in names if name == "classroom" or name.startswith("classroom.")}
+
+
+def notebook_dependencies(notebook_path: Path, package_dir: Path) -> list[Path]:
+    """Return the package files a notebook depends on: its imports, followed transitively.
+
+    Importing ``classroom.nn.linear`` runs ``classroom/__init__.py`` and
+    ``classroom/nn/__init__.py`` too, so parent packages count. A package that
+    discovers its submodules at run time (``pkgutil.iter_modules``) brings all
+    of them. Data files beside an imported module (the Iris CSV, the upload
+    page) count as well.
+
+    Parameters
+    ----------
+    notebook_path : Path
+        The jupytext ``.py`` notebook.
+    package_dir : Path
+        ``src/classroom``.
+
+    Returns
+    -------
+    list of Path
+        Sorted files of the package.
+    """
+    found: set[Path] = set()
+    queue = [
+        (name, None)
+        for name in _imported_modules(notebook_path.read_text(encoding="utf-8"), None, False)
+    ]
+    while queue:
+        dotted, _ = queue.pop()
+        parts = dotted.split(".")
+        for length in range(1, len(parts) + 1):  # parents first: their __init__ runs on import
+            path = _module_file(package_dir, ".".join(parts[:length]))
+            if path is None or path in found:
+                continue
+            found.add(path)
+            source = path.read_text(encoding="utf-8")
+            is_package = path.name == "__init__.py"
+            module = _module_name(package_dir, path)
+            queue.extend((name, None) for name in _imported_modules(source, module, is_package))
+            if "pkgutil.iter_modules" in source:
+                queue.extend((_module_name(package_dir, child), None) for child in path.parent.glob("*.py"))
+    data_files = {
+        child
+        for path in found
+        for child in path.parent.iterdir()
+        if child.is_file() and child.suffix not in {".py", ".pyc"}
+    } | {
+        data
+        for path in found
+        for folder in path.parent.iterdir()
+        if folder.is_dir() and folder.name != "__pycache__" and not (folder / "__init__.py").exists()
+        for data in folder.rglob("*")
+        if data.is_file()
+    }
+    return sorted(found | data_files)
 
 
 def notebook_key(notebook_path: Path, package_dir: Path, quick: bool) -> str:
@@ -62,20 +175,21 @@ def notebook_key(notebook_path: Path, package_dir: Path, quick: bool) -> str:
     notebook_path : Path
         The jupytext ``.py`` notebook.
     package_dir : Path
-        ``src/classroom``: every ``.py`` file below it enters the key.
+        ``src/classroom``: the files the notebook imports (followed
+        transitively, see :func:`notebook_dependencies`) enter the key.
     quick : bool
         Whether the notebook runs in quick mode.
 
     Returns
     -------
     str
-        A hex SHA-256 digest that changes whenever the notebook, any package
-        source file or the mode changes.
+        A hex SHA-256 digest that changes whenever the notebook, a package
+        file it depends on or the mode changes, and only then.
     """
     digest = hashlib.sha256()
     digest.update(f"recipe={RECIPE_VERSION}\nquick={quick}\n".encode())
     digest.update(b"notebook\0" + notebook_path.read_bytes() + b"\0")
-    for source in package_sources(package_dir):
+    for source in notebook_dependencies(notebook_path, package_dir):
         relative = source.relative_to(package_dir).as_posix()
         digest.update(b"source\0" + relative.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -154,6 +268,9 @@ def execute_notebook(notebook_path: Path, output_path: Path, quick: bool) -> flo
     except (CellExecutionError, CellTimeoutError) as error:
         failing = _failing_cell_number(notebook)
         where = f"cell {failing}" if failing is not None else "a cell"
+        missing = _missing_dataset_message(notebook)
+        if missing is not None:
+            raise MissingDatasetError(notebook_path, where, missing, notebook) from None
         raise RuntimeError(f"notebook {notebook_path} failed in {where}:\n{error}") from None
     finally:
         if previous_quick is None:
@@ -165,6 +282,13 @@ def execute_notebook(notebook_path: Path, output_path: Path, quick: bool) -> flo
     banner = _mode_banner(quick, notebook_path.name, _dt.datetime.now(_dt.timezone.utc), seconds)
     _insert_after_title(notebook, banner)
     notebook.metadata["classroom"] = {"quick_mode": quick, "execution_seconds": round(seconds, 2)}
+    _write_notebook_atomically(notebook, output_path)
+    return seconds
+
+
+def _write_notebook_atomically(notebook, output_path: Path) -> None:
+    """Write ``notebook`` to ``output_path`` through a temporary file, so no half-written copy is left."""
+    import nbformat
 
     output_path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=output_path.parent, suffix=".ipynb.tmp")
@@ -175,7 +299,127 @@ def execute_notebook(notebook_path: Path, output_path: Path, quick: bool) -> flo
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return seconds
+
+
+# --------------------------------------------------------------------------
+# A dataset that is not there
+# --------------------------------------------------------------------------
+
+#: The exception the package's loaders raise for a dataset that is not in the data directory.
+MISSING_DATA_EXCEPTION = "MissingDataError"
+#: How a build reacts to it: "fail" (the default, and always under ``--strict``) or
+#: "placeholder" (``dev.py serve``): the page shows what is missing and how to get it.
+MISSING_DATA_ENV = "CLASSROOM_MISSING_DATA"
+
+
+class MissingDatasetError(RuntimeError):
+    """A notebook stopped because a dataset is not in the data directory.
+
+    Attributes
+    ----------
+    notebook_path : Path
+        The notebook.
+    where : str
+        ``"cell N"``.
+    message : str
+        The loader's message: which dataset, the data directory it looked in,
+        the commands that fix it.
+    notebook : nbformat.NotebookNode
+        The notebook as far as it ran (for the placeholder page).
+    """
+
+    def __init__(self, notebook_path: Path, where: str, message: str, notebook=None):
+        super().__init__(
+            f"notebook {notebook_path} needs a dataset that is missing ({where}):\n{message}"
+        )
+        self.notebook_path = notebook_path
+        self.where = where
+        self.message = message
+        self.notebook = notebook
+
+
+def _missing_dataset_message(notebook) -> str | None:
+    """Return the loader's message when the first failing cell raised ``MissingDataError``."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            if output.get("ename") == MISSING_DATA_EXCEPTION:
+                return _strip_ansi(output.get("evalue", "")).strip()
+            return None
+    return None
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def data_dir_fingerprint() -> str:
+    """Return a hash of the data directory's file names, sizes and times.
+
+    A placeholder page is reused only while this stays the same, so adding a
+    dataset (``prepare_data.py`` or a download) makes the next build run the
+    notebook again.
+    """
+    from classroom.config import data_dir
+
+    folder = data_dir()
+    digest = hashlib.sha256(str(folder).encode())
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            try:
+                stat = path.stat()
+            except OSError:  # a dangling link counts as its name only
+                digest.update(b"missing\0" + str(path.relative_to(folder)).encode())
+                continue
+            digest.update(f"{path.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def _placeholder_notebook(error: MissingDatasetError, quick: bool):
+    """Return the partly executed notebook with a warning that names the missing dataset and the fix.
+
+    Cells that ran keep their outputs; the failing cell loses its traceback;
+    the cells after it show their code without outputs.
+    """
+    import html
+
+    import nbformat
+
+    notebook = error.notebook
+    failed = False
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if failed:
+            cell.outputs = []
+            cell.execution_count = None
+        elif any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            cell.outputs = [output for output in cell.outputs if output.get("output_type") != "error"]
+            failed = True
+    lines = error.message.splitlines()
+    title, rest = (lines[0], lines[1:]) if lines else ("A dataset is missing.", [])
+    body = html.escape("\n".join(rest).strip())
+    mode = "quick" if quick else "full"
+    cell = nbformat.v4.new_markdown_cell(
+        '<div class="admonition warning missing-dataset">\n'
+        f'<p class="admonition-title">Not executed: {html.escape(title)}</p>\n'
+        f"<p>This page was built without the data it needs, so the outputs stop at {error.where} "
+        f"({mode} mode). The code below is complete; run it yourself once the data is in place, "
+        "or rebuild the site.</p>\n"
+        f"<pre><code>{body}</code></pre>\n"
+        "</div>"
+    )
+    cell.metadata["tags"] = ["classroom-missing-dataset"]
+    _insert_after_title(notebook, cell)
+    notebook.metadata["classroom"] = {
+        "quick_mode": quick,
+        "missing_data": error.message,
+        "data_dir_fingerprint": data_dir_fingerprint(),
+    }
+    return notebook
 
 
 def _insert_after_title(notebook, cell) -> None:
@@ -207,7 +451,9 @@ def _failing_cell_number(notebook) -> int | None:
     return None
 
 
-def prepare_notebook(notebook_path: Path, package_dir: Path, cache_dir: Path, quick: bool) -> tuple[Path, bool]:
+def prepare_notebook(
+    notebook_path: Path, package_dir: Path, cache_dir: Path, quick: bool, *, missing_data: str = "fail"
+) -> tuple[Path, bool]:
     """Return the executed copy of a notebook, executing it only when needed.
 
     Parameters
@@ -215,23 +461,61 @@ def prepare_notebook(notebook_path: Path, package_dir: Path, cache_dir: Path, qu
     notebook_path : Path
         The jupytext ``.py`` notebook.
     package_dir : Path
-        ``src/classroom`` (its sources enter the cache key).
+        ``src/classroom`` (the files the notebook imports enter the cache key).
     cache_dir : Path
         ``.cache/notebooks``.
     quick : bool
         Quick mode flag.
+    missing_data : {"fail", "placeholder"}
+        What a ``MissingDataError`` in a cell does: raise
+        :class:`MissingDatasetError`, or return a placeholder page (kept in
+        ``cache_dir/missing-data/``, reused while the data directory is unchanged).
 
     Returns
     -------
     (Path, bool)
-        The executed ``.ipynb`` and whether it was executed now (False on a cache hit).
+        The executed ``.ipynb`` (or its placeholder; see :func:`missing_data_message`)
+        and whether it was executed now (False when it came from the cache).
     """
     key = notebook_key(notebook_path, package_dir, quick)
-    output_path = cache_dir / key / notebook_path.with_suffix(".ipynb").name
+    name = notebook_path.with_suffix(".ipynb").name
+    output_path = cache_dir / key / name
     if output_path.exists():
         return output_path, False
-    execute_notebook(notebook_path, output_path, quick)
+    placeholder_path = cache_dir / "missing-data" / key / name
+    if missing_data == "placeholder" and placeholder_path.exists():
+        if _placeholder_fingerprint(placeholder_path) == data_dir_fingerprint():
+            return placeholder_path, False
+    try:
+        execute_notebook(notebook_path, output_path, quick)
+    except MissingDatasetError as error:
+        if missing_data != "placeholder":
+            raise
+        shutil.rmtree(placeholder_path.parent, ignore_errors=True)
+        _write_notebook_atomically(_placeholder_notebook(error, quick), placeholder_path)
+        return placeholder_path, True
+    shutil.rmtree(placeholder_path.parent, ignore_errors=True)
     return output_path, True
+
+
+def _placeholder_fingerprint(path: Path) -> str | None:
+    import json
+
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return None
+    return metadata.get("classroom", {}).get("data_dir_fingerprint")
+
+
+def missing_data_message(executed_path: Path) -> str | None:
+    """Return the missing-dataset message of a placeholder page, or None for a fully executed one."""
+    if executed_path.parent.parent.name != "missing-data":
+        return None
+    import json
+
+    metadata = json.loads(executed_path.read_text(encoding="utf-8")).get("metadata", {})
+    return metadata.get("classroom", {}).get("missing_data")
 
 
 # --------------------------------------------------------------------------
@@ -240,6 +524,7 @@ def prepare_notebook(notebook_path: Path, package_dir: Path, cache_dir: Path, qu
 
 _published_sources: list[tuple[Path, str]] = []
 _executed_copies: dict[str, str] = {}
+_missing_datasets: list[tuple[str, str]] = []
 
 
 def _is_notebook(file) -> bool:
@@ -263,8 +548,10 @@ def on_files(files, config):
     package_dir = root / "src" / "classroom"
     cache_dir = root / CACHE_FOLDER
     quick = quick_mode_enabled()
+    missing_data = "fail" if config.get("strict") else os.environ.get(MISSING_DATA_ENV, "fail")
     _published_sources.clear()
     _executed_copies.clear()
+    _missing_datasets.clear()
     executed = reused = 0
     for file in files:
         if not _is_notebook(file):
@@ -272,9 +559,17 @@ def on_files(files, config):
         source = Path(file.abs_src_path)
         started = time.perf_counter()
         try:
-            executed_path, ran = prepare_notebook(source, package_dir, cache_dir, quick)
+            executed_path, ran = prepare_notebook(source, package_dir, cache_dir, quick, missing_data=missing_data)
+        except MissingDatasetError as error:
+            raise PluginError(
+                f"{error}\n(a strict build needs every dataset; 'python3 scripts/dev.py serve' "
+                "builds the other pages and shows what is missing)"
+            ) from None
         except RuntimeError as error:
             raise PluginError(str(error)) from None
+        message = missing_data_message(executed_path)
+        if message is not None:
+            _missing_datasets.append((file.src_uri, message))
         if ran:
             executed += 1
             log.info("notebooks: executed %s in %.1f s", file.src_uri, time.perf_counter() - started)
@@ -285,7 +580,7 @@ def on_files(files, config):
         _executed_copies[file.src_uri] = str(executed_path)
         file.abs_src_path = str(executed_path)
     mode = "quick" if quick else "full"
-    log.info("notebooks: %d executed, %d reused from the cache (%s mode)", executed, reused, mode)
+    log.info("notebooks: executed %d, reused %d from the cache (%s mode)", executed, reused, mode)
     return files
 
 
@@ -318,8 +613,25 @@ def on_page_content(html, page, config, files):
     return html
 
 
+def missing_data_summary(missing: list[tuple[str, str]]) -> str:
+    """Return the end-of-build summary: which pages lack which dataset, and the fixes (once each)."""
+    lines = [f"{len(missing)} notebook page(s) show a missing-dataset placeholder:"]
+    fixes: list[str] = []
+    for src_uri, message in missing:
+        first, _, rest = message.partition("\n")
+        lines.append(f"  - {src_uri}: {first}")
+        if rest.strip() and rest.strip() not in fixes:
+            fixes.append(rest.strip())
+    for fix in fixes:
+        lines.append("")
+        lines.extend("  " + line for line in fix.splitlines())
+    return "\n".join(lines)
+
+
 def on_post_build(config):
-    """Publish each notebook's jupytext source beside its page, for download."""
+    """Publish each notebook's jupytext source beside its page; summarise any missing datasets."""
+    if _missing_datasets:
+        log.warning("notebooks: %s", missing_data_summary(_missing_datasets))
     site_dir = Path(config.site_dir)
     use_directory_urls = config.use_directory_urls
     for source, src_uri in _published_sources:
