@@ -205,9 +205,11 @@ def main(argv: list | None = None) -> None:
     rest = rest + passed_on
 
     python = setup(with_torch=args.torch, installer=args.installer)
-    # Material for MkDocs prints a page about MkDocs 2 on every build; the
-    # project pins mkdocs<2 (CONTRIBUTING explains why), so the warning is noise here.
+    # Material for MkDocs and ProperDocs each print a page about MkDocs 2 on
+    # every build; the project pins mkdocs<2 (CONTRIBUTING explains why and
+    # the ways out), so in its own commands the warning is noise.
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    os.environ.setdefault("DISABLE_MKDOCS_2_WARNING", "true")
     if args.command in {"serve", "build"}:
         quick = notebook_mode(args.full)
         os.environ["CLASSROOM_QUICK"] = "1" if quick else "0"

@@ -7,13 +7,60 @@ and what to do about it.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class MissingDataError(FileNotFoundError):
-    """A dataset file is not in the data directory and was not downloaded.
+    """A dataset is not in the data directory and was not (or could not be) downloaded.
 
-    The message lists the missing files, the folder they belong in, the
-    ``CLASSROOM_DATA`` environment variable and where to get the files.
+    The message has a fixed shape, so that tools (the site build) can show it
+    as it is::
+
+        <Dataset name> is not in the data directory <dir>.
+        [why a download did not help, when one was tried]
+        To download it ...:
+            python3 -c "..."
+        Offline, ... where SOURCE holds ...:
+            python3 scripts/prepare_data.py SOURCE --data-dir <dir>
+        [details: the folder searched, the environment variables, the source]
+
+    The first line always reads exactly ``"<dataset> is not in the data
+    directory <directory>."``; every command line is indented by four spaces.
+
+    Parameters
+    ----------
+    message : str
+        The whole message (see above).
+    dataset : str, optional
+        Human-readable dataset name, e.g. ``"CIFAR-10"``.
+    directory : str or path-like, optional
+        The data directory that was searched.
+    commands : sequence of str, optional
+        The shell commands that fix the problem, in the order the message gives them.
+
+    Attributes
+    ----------
+    dataset : str or None
+    directory : pathlib.Path or None
+    commands : tuple of str
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        dataset: str | None = None,
+        directory: str | os.PathLike | None = None,
+        commands=(),
+    ) -> None:
+        super().__init__(message)
+        self.dataset = dataset
+        self.directory = Path(directory) if directory is not None else None
+        self.commands = tuple(commands)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class ChecksumError(ValueError):

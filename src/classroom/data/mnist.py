@@ -2,8 +2,9 @@
 
 The loader looks in ``<data_dir>/mnist/`` for the four official files,
 gzip-compressed (``train-images-idx3-ubyte.gz``) or already decompressed
-(``train-images-idx3-ubyte``). With ``download=True`` and internet access,
-missing files are fetched from a public mirror. Every file's **decompressed**
+(``train-images-idx3-ubyte``). With ``download=True`` (or
+``CLASSROOM_DOWNLOAD=1``) and internet access, missing files are fetched
+from a public mirror of the official files. Every file's **decompressed**
 contents are checked against the published SHA-256 when the cache is built;
 later loads read the cached ``.npy`` arrays from ``<data_dir>/cache/``.
 """
@@ -17,9 +18,9 @@ import numpy as np
 
 from .cache import cached
 from .download import download_file, verify_digest
-from .errors import ChecksumError, CorruptDataError
+from .errors import ChecksumError, CorruptDataError, MissingDataError
 from .idx import read_idx
-from .paths import cache_dir, dataset_dir, missing_data_error
+from .paths import cache_dir, dataset_dir, download_allowed, join_words, missing_data_error, resolve_data_dir
 
 #: SHA-256 of the decompressed official MNIST files.
 MNIST_SHA256 = {
@@ -101,7 +102,8 @@ def download_mnist_file(folder: Path, name: str, *, progress: bool = True) -> Pa
     Raises
     ------
     OSError
-        Every mirror failed; the message lists each failure.
+        Every mirror failed; the message lists each failure. Nothing is left
+        in ``folder``.
     """
     failures = []
     for mirror in MNIST_MIRRORS:
@@ -112,6 +114,42 @@ def download_mnist_file(folder: Path, name: str, *, progress: bool = True) -> Pa
         except (OSError, ChecksumError, CorruptDataError) as error:
             failures.append(f"{mirror}: {error}")
     raise OSError(f"could not download MNIST file {name}.gz:\n  " + "\n  ".join(failures))
+
+
+def missing_mnist_error(
+    data_dir: str | os.PathLike | None, missing: list[str], *, reason: str | None = None
+) -> MissingDataError:
+    """Build the :class:`MissingDataError` for absent MNIST files.
+
+    Parameters
+    ----------
+    data_dir : str or path-like or None
+        The data directory.
+    missing : list of str
+        The absent file names, without ``.gz``.
+    reason : str, optional
+        Why a download did not help, when one was tried.
+
+    Returns
+    -------
+    MissingDataError
+    """
+    directory = resolve_data_dir(data_dir).absolute()
+    code = (
+        "from classroom.data import load_mnist; "
+        f"[load_mnist(split, data_dir={str(directory)!r}, download=True) for split in ('train', 'test')]"
+    )
+    return missing_data_error(
+        "MNIST",
+        directory,
+        download_code=code,
+        download_what="the four official IDX files (12 MB, SHA-256-checked)",
+        offline_files=join_words([f"{name}.gz" for name in missing], "and"),
+        offline_folder="mnist",
+        looked_for=join_words([f"{name}.gz (or the decompressed {name})" for name in missing], "and"),
+        source=f"the official IDX files by Y. LeCun and C. Cortes (CC BY-SA 3.0), mirrored at {MNIST_MIRRORS[0]}",
+        reason=reason,
+    )
 
 
 def _decode_mnist(images_path: Path, labels_path: Path, split: str) -> dict[str, np.ndarray]:
@@ -133,7 +171,7 @@ def load_mnist(
     split: str = "train",
     *,
     data_dir: str | os.PathLike | None = None,
-    download: bool = False,
+    download: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Load MNIST digits as raw pixels and labels.
 
@@ -144,8 +182,9 @@ def load_mnist(
     data_dir : str or path-like, optional
         Data directory; default ``$CLASSROOM_DATA`` or ``~/.cache/classroom``.
         The files live in its ``mnist/`` folder.
-    download : bool, default False
-        Fetch missing files from a public mirror (needs internet).
+    download : bool, optional
+        Fetch missing files from a public mirror (needs internet). Default
+        None downloads only when the environment sets ``CLASSROOM_DOWNLOAD=1``.
 
     Returns
     -------
@@ -157,7 +196,8 @@ def load_mnist(
     Raises
     ------
     MissingDataError
-        Files absent and ``download=False``; the message names them and the folder.
+        Files absent and not downloaded (downloads not allowed, or every
+        mirror failed); the message names them and gives the commands that fix it.
     ChecksumError
         A file is not the official one (the message names it).
     CorruptDataError
@@ -173,18 +213,17 @@ def load_mnist(
     folder = dataset_dir("mnist", data_dir)
     paths = [find_mnist_file(folder, name) for name in names]
     missing = [name for name, path in zip(names, paths) if path is None]
-    if missing and download:
+    if missing and download_allowed(download):
         for name in missing:
-            download_mnist_file(folder, name)
+            try:
+                download_mnist_file(folder, name)
+            except OSError as error:
+                absent = [name for name in MNIST_SHA256 if find_mnist_file(folder, name) is None]
+                raise missing_mnist_error(data_dir, absent, reason=f"The download failed: {error}") from None
         paths = [find_mnist_file(folder, name) for name in names]
     elif missing:
-        raise missing_data_error(
-            f"MNIST ({split})",
-            folder,
-            [f"{name}.gz (or the decompressed {name})" for name in missing],
-            source=f"{MNIST_MIRRORS[0]} (the official IDX files)",
-            download_hint=True,
-        )
+        absent = [name for name in MNIST_SHA256 if find_mnist_file(folder, name) is None]  # both splits
+        raise missing_mnist_error(data_dir, absent)
     images_path, labels_path = paths
     arrays = cached(
         f"mnist-{split}",

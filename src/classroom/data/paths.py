@@ -1,15 +1,22 @@
-"""Where datasets and their caches live.
+"""Where datasets and their caches live, and what to say when one is missing.
 
 Every loader takes ``data_dir=None``; ``None`` means
 :func:`classroom.config.data_dir` (the ``CLASSROOM_DATA`` environment
 variable, else ``~/.cache/classroom``). Each dataset has its own sub-folder
 (``mnist/``, ``cifar10/``, ``celeba/``), and decoded arrays are cached in the
 ``cache/`` sub-folder, so the dataset files themselves may be read-only.
+
+Downloads happen only when asked: ``download=True``, or ``download=None``
+(the default) with ``CLASSROOM_DOWNLOAD=1`` in the environment. A dataset
+that is still missing raises :class:`~classroom.data.errors.MissingDataError`
+built by :func:`missing_data_error`, whose message gives the exact commands
+that fix it.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from classroom.config import data_dir as default_data_dir
@@ -18,6 +25,10 @@ from .errors import MissingDataError
 
 #: Name of the environment variable that points at the data directory.
 DATA_ENV_VAR = "CLASSROOM_DATA"
+#: Name of the environment variable that lets loaders download missing datasets
+#: when they are called with ``download=None`` (the default): ``1``, ``true``, ``yes`` or ``on``.
+DOWNLOAD_ENV_VAR = "CLASSROOM_DOWNLOAD"
+_TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -74,42 +85,140 @@ def cache_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return resolve_data_dir(data_dir) / "cache"
 
 
+def download_allowed(download: bool | None) -> bool:
+    """Decide whether a loader may download a missing dataset.
+
+    Parameters
+    ----------
+    download : bool or None
+        The loader's argument. None (the default of every loader) follows the
+        ``CLASSROOM_DOWNLOAD`` environment variable: ``1``/``true``/``yes``/``on``
+        allow downloads, anything else (or unset) does not.
+
+    Returns
+    -------
+    bool
+    """
+    if download is None:
+        return os.environ.get(DOWNLOAD_ENV_VAR, "").strip().lower() in _TRUE_WORDS
+    return bool(download)
+
+
+def python_command(code: str) -> str:
+    """Return a shell command that runs ``code`` with ``python3 -c``.
+
+    Parameters
+    ----------
+    code : str
+        One line of Python.
+
+    Returns
+    -------
+    str
+        ``python3 -c "<code>"``, or single-quoted when the code holds
+        characters a double-quoted shell string would interpret.
+    """
+    if any(character in code for character in '"$`\\!'):
+        return f"python3 -c {shlex.quote(code)}"
+    return f'python3 -c "{code}"'
+
+
+def prepare_command(data_dir: Path) -> str:
+    """Return the command that fills ``data_dir`` from a folder of offline copies.
+
+    Parameters
+    ----------
+    data_dir : pathlib.Path
+        The data directory.
+
+    Returns
+    -------
+    str
+        ``python3 scripts/prepare_data.py SOURCE --data-dir <data_dir>``.
+    """
+    return f"python3 scripts/prepare_data.py SOURCE --data-dir {shlex.quote(str(data_dir))}"
+
+
+def join_words(items, word: str = "or") -> str:
+    """Join ``["a", "b", "c"]`` as ``"a, b or c"``.
+
+    Parameters
+    ----------
+    items : sequence of str
+    word : str, default "or"
+
+    Returns
+    -------
+    str
+    """
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
 def missing_data_error(
     dataset: str,
-    folder: Path,
-    expected: list[str],
+    data_dir: str | os.PathLike | None,
     *,
+    download_code: str,
+    download_what: str,
+    offline_files: str,
+    offline_folder: str,
+    looked_for: str,
     source: str,
-    download_hint: bool,
+    reason: str | None = None,
+    notes=(),
 ) -> MissingDataError:
     """Build the error raised when a dataset is not on disk.
 
     Parameters
     ----------
     dataset : str
-        Human-readable dataset name, e.g. ``"MNIST"``.
-    folder : pathlib.Path
-        The folder where the files belong.
-    expected : list of str
-        What to put there: file names, or alternatives described in words.
+        Human-readable dataset name, e.g. ``"CIFAR-10"``.
+    data_dir : str or path-like or None
+        The data directory (None: the default, see :func:`resolve_data_dir`).
+    download_code : str
+        One line of Python that downloads the dataset into ``data_dir``.
+    download_what : str
+        What that downloads, e.g. ``"the official binary version (163 MB, MD5-checked)"``.
+    offline_files : str
+        What the offline folder ``SOURCE`` must hold, in words.
+    offline_folder : str
+        The dataset's sub-folder name (``"cifar10"``): the files may also sit
+        in ``SOURCE/<offline_folder>/``.
+    looked_for : str
+        What the loader searched for, in words.
     source : str
-        Where to get the files (URL and, where relevant, licence).
-    download_hint : bool
-        True when the loader can download the files itself with
-        ``download=True``.
+        Where the dataset comes from (URL, authors, licence).
+    reason : str, optional
+        Why a download did not help, when one was tried.
+    notes : sequence of str, optional
+        More lines, placed after the commands.
 
     Returns
     -------
     MissingDataError
-        The exception, ready to ``raise``.
+        The exception, ready to ``raise``; its message starts with
+        ``"<dataset> is not in the data directory <dir>."``.
     """
-    lines = [f"{dataset} is not in the data directory. Put these files in {folder}:"]
-    lines += [f"  - {item}" for item in expected]
-    lines.append(f"Get them from {source}.")
-    lines.append(
-        f"Data directory: {folder.parent}. To use another folder, set the {DATA_ENV_VAR} environment "
-        "variable or pass data_dir=... (the default is ~/.cache/classroom)."
-    )
-    if download_hint:
-        lines.append("With internet access, pass download=True to fetch and verify them automatically.")
-    return MissingDataError("\n".join(lines))
+    directory = resolve_data_dir(data_dir).absolute()
+    download = python_command(download_code)
+    prepare = prepare_command(directory)
+    lines = [f"{dataset} is not in the data directory {directory}."]
+    if reason:
+        lines.append(reason)
+    lines += [
+        f"With internet access, download {download_what}:",
+        f"    {download}",
+        f"Offline, copy it from a folder SOURCE that holds {offline_files} "
+        f"(directly or in SOURCE/{offline_folder}/); run from the project folder:",
+        f"    {prepare}",
+        *notes,
+        f"Looked in {directory / offline_folder} for {looked_for}.",
+        f"Source: {source}.",
+        f"The data directory is ${DATA_ENV_VAR} (default ~/.cache/classroom), or pass data_dir=...; "
+        f"set {DOWNLOAD_ENV_VAR}=1 to let the loaders download what is missing by themselves "
+        "(download=True does it for one call).",
+    ]
+    return MissingDataError("\n".join(lines), dataset=dataset, directory=directory, commands=(download, prepare))
