@@ -1,55 +1,54 @@
 #!/usr/bin/env python3
-"""Fill the data directory from a folder of offline copies of the datasets.
+"""Fill the data directory from a folder of dataset files you already have.
 
 Usage::
 
-    python3 scripts/prepare_data.py SOURCE [--data-dir DIR]
+    python3 scripts/prepare_data.py SOURCE [--data-dir DIR] [--copy]
 
-``SOURCE`` holds ``mnist/*.gz``, ``cifar10/cifar10-jpg.tar.gz`` and
-``celeba/celeba-10k-89x109-jpg.tar.gz`` (any subset). Each file is linked
-(or copied where links are not possible) into the data directory under the
-same relative path, which is where ``classroom.data`` looks. Decoded caches
-are then written beside the links, so the source may be read-only.
+``SOURCE`` holds any of these, directly or in ``mnist/``, ``cifar10/`` and
+``celeba/`` sub-folders:
+
+* MNIST: the official ``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
+  ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz`` (or decompressed);
+* CIFAR-10: the official ``cifar-10-binary.tar.gz`` or ``cifar-10-python.tar.gz``
+  (or their extracted ``cifar-10-batches-bin/`` / ``cifar-10-batches-py/``),
+  or the image-folder archive ``cifar10-jpg.tar.gz``;
+* CelebA: the official ``img_align_celeba.zip`` (or its extracted
+  ``img_align_celeba/``), or the offline copy ``celeba-10k-89x109-jpg.tar.gz``.
+
+Each is linked (or copied, with ``--copy`` or where links are not possible)
+into ``<data dir>/<dataset>/``, which is where ``classroom.data`` looks. The
+loaders write their decoded caches into ``<data dir>/cache/``, so the
+originals may be read-only. A file is never left half-copied.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from classroom.config import data_dir  # noqa: E402
+from classroom.data.paths import resolve_data_dir  # noqa: E402
+from classroom.data.prepare import prepare_data_dir  # noqa: E402
 
-DATASET_FOLDERS = ("mnist", "cifar10", "celeba")
 
-
-def main() -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("source", type=Path)
+    parser.add_argument("source", type=Path, help="folder holding the dataset files (see above)")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: $CLASSROOM_DATA or ~/.cache/classroom")
-    args = parser.parse_args()
-    target_root = args.data_dir or data_dir()
-    if not args.source.is_dir():
-        sys.exit(f"{args.source} is not a folder of datasets")
-    linked = 0
-    for folder in DATASET_FOLDERS:
-        for source_file in sorted((args.source / folder).glob("*")):
-            if not source_file.is_file():
-                continue
-            target = target_root / folder / source_file.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists() or target.is_symlink():
-                target.unlink()
-            try:
-                os.symlink(source_file.resolve(), target)
-            except OSError:
-                shutil.copy2(source_file, target)
-            linked += 1
-    print(f"prepared {linked} files in {target_root}")
+    parser.add_argument("--copy", action="store_true", help="copy the files instead of linking them")
+    args = parser.parse_args(argv)
+    try:
+        prepared = prepare_data_dir(args.source, args.data_dir, copy=args.copy)
+    except FileNotFoundError as error:
+        print(f"prepare_data: error: {error}", file=sys.stderr)
+        return 2
+    for item in prepared:
+        print(f"{item.dataset}/{item.target.name}: {item.action}")
+    print(f"prepared {len(prepared)} files in {resolve_data_dir(args.data_dir)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

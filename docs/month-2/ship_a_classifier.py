@@ -35,19 +35,24 @@
 # %%
 import hashlib
 import math
-import subprocess
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from IPython.display import Markdown, display
 
 import classroom
 from classroom.ablation_plots import plot_ablation
-from classroom.config import quick_mode, project_root
-from classroom.data import cache_dir, load_image_folder, normalize, random_crop_flip, stratified_split, to_float_nchw
+from classroom.config import quick_mode
+from classroom.data import (
+    cache_dir,
+    load_image_folder,
+    make_image_folder_subset,
+    normalize,
+    random_crop_flip,
+    stratified_split,
+    to_float_nchw,
+)
 from classroom.experiments import HeldOutTestSet, TestSetReuseError, run_ablation
 from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix
 from classroom.models.cnn import cifar_cnn
@@ -75,25 +80,23 @@ print("quick mode: small subset, two epochs" if QUICK else "full mode")
 # folder three ways, once, with
 # `stratified_split(photos.labels, (0.7, 0.15, 0.15), seed=SPLIT_SEED)`.
 #
-# **The CIFAR-10 path.** `scripts/make_image_folder_subset.py` copies three
-# CIFAR-10 classes out of the dataset archive into exactly such a folder
-# (`train/<class>/*.jpg` and `test/<class>/*.jpg`), the JPEG files unchanged.
+# **The CIFAR-10 path.** `make_image_folder_subset` (also on the command line
+# as `scripts/make_image_folder_subset.py`) writes three CIFAR-10 classes into
+# exactly such a folder (`train/<class>/` and `test/<class>/`), from whichever
+# CIFAR-10 form your data directory holds: the official binary version that
+# `load_cifar10(download=True)` fetches (written as lossless PNG files) or the
+# image-folder archive `cifar10-jpg.tar.gz` (its JPEG files copied unchanged).
 # From here on the notebook only sees an image folder, as it would see yours.
 
 
 # %%
-root = project_root()
-if root is None:
-    raise FileNotFoundError("run this notebook from a checkout of the project (scripts/ not found)")
-script = root / "scripts" / "make_image_folder_subset.py"
 FOLDER = cache_dir() / f"month2-{'-'.join(CLASSES)}-{TRAIN_PER_CLASS}-{TEST_PER_CLASS}"
-command = [
-    sys.executable, str(script), "--classes", *CLASSES, "--out", str(FOLDER),
-    "--train-per-class", str(TRAIN_PER_CLASS), "--test-per-class", str(TEST_PER_CLASS),
-]
-finished = subprocess.run(command, capture_output=True, text=True)
-print(finished.stdout.replace(str(FOLDER), FOLDER.name) or finished.stderr)
-finished.check_returncode()
+subset = make_image_folder_subset(
+    FOLDER, CLASSES, train_per_class=TRAIN_PER_CLASS, test_per_class=TEST_PER_CLASS, overwrite=True
+)
+print(f"{FOLDER.name}, from {subset['request']['source']} ({subset['format']}):")
+for split, per_class in subset["counts"].items():
+    print(f"  {split}: " + ", ".join(f"{name} {count}" for name, count in per_class.items()))
 
 # %% [markdown]
 # Load both parts of the folder. `load_image_folder` decodes every file to

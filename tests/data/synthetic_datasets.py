@@ -101,3 +101,25 @@ class FakeResponse:
 
     def __exit__(self, *exc_info):
         return False
+
+
+def cifar10_python_batch(images: np.ndarray, labels: np.ndarray, *, legacy_numpy_name: bool = True) -> bytes:
+    """Pickle SYNTHETIC NHWC images and labels the way the official CIFAR-10 Python version stores a batch.
+
+    The official files were written by Python 2 with NumPy 1.x, so they name
+    ``numpy.core.multiarray``; with ``legacy_numpy_name`` the pickle is
+    rewritten to use that name (NumPy 2 writes ``numpy._core.multiarray``).
+    """
+    import pickle
+
+    planes = np.ascontiguousarray(images.transpose(0, 3, 1, 2).reshape(len(images), -1), dtype=np.uint8)
+    batch = {
+        "batch_label": "synthetic batch",
+        "labels": [int(label) for label in labels],
+        "data": planes,
+        "filenames": [f"synthetic_{index}.png" for index in range(len(images))],
+    }
+    data = pickle.dumps(batch, protocol=2)
+    if legacy_numpy_name:
+        data = data.replace(b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n")
+    return data

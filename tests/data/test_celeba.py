@@ -10,6 +10,12 @@ import classroom.data.celeba as celeba_module
 from classroom.data import CorruptDataError, MissingDataError, load_celeba
 
 
+@pytest.fixture(autouse=True)
+def no_download_from_the_environment(monkeypatch):
+    """CLASSROOM_DOWNLOAD=1 in a developer's shell must not make these tests reach for the network."""
+    monkeypatch.delenv("CLASSROOM_DOWNLOAD", raising=False)
+
+
 def synthetic_portrait(shade: int, width: int = 89, height: int = 109) -> np.ndarray:
     """A portrait whose centred square is ``shade`` grey and whose top/bottom bands are pure red."""
     pixels = np.zeros((height, width, 3), dtype=np.uint8)

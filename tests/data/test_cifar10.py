@@ -15,6 +15,12 @@ import classroom.data.download as download_module
 from classroom.data import CIFAR10_CLASSES, CorruptDataError, MissingDataError, load_cifar10
 
 
+@pytest.fixture(autouse=True)
+def no_download_from_the_environment(monkeypatch):
+    """CLASSROOM_DOWNLOAD=1 in a developer's shell must not make these tests reach for the network."""
+    monkeypatch.delenv("CLASSROOM_DOWNLOAD", raising=False)
+
+
 def synthetic_batch(rng, count: int) -> tuple[np.ndarray, np.ndarray, bytes]:
     """Random NHWC images and labels, and their CIFAR-10 binary encoding."""
     images = rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8)
@@ -152,3 +158,78 @@ def test_cached_binary_load_skips_decoding(tmp_path, monkeypatch, binary_files):
 def test_invalid_split_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="'train' or 'test'"):
         load_cifar10("valid", data_dir=tmp_path)
+
+
+# --- the official Python version (cifar-10-python.tar.gz), SYNTHETIC pickles ---------------------------------
+
+
+def python_version_files(binary_files, *, legacy_numpy_name: bool = True) -> dict[str, bytes]:
+    """The synthetic batches of ``binary_files`` re-encoded as the Python version's pickles."""
+    from synthetic_datasets import cifar10_python_batch
+
+    files, _ = binary_files
+    out = {}
+    for name, data in files.items():
+        if not name.endswith(".bin"):
+            continue
+        records = np.frombuffer(data, dtype=np.uint8).reshape(-1, 3073)
+        images = records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        base = name.split("/")[-1].removesuffix(".bin")
+        out[f"cifar-10-batches-py/{base}"] = cifar10_python_batch(
+            images, records[:, 0], legacy_numpy_name=legacy_numpy_name
+        )
+    out["cifar-10-batches-py/batches.meta"] = b"synthetic meta"
+    return out
+
+
+@pytest.mark.parametrize("container", ["tar.gz", "folder"])
+@pytest.mark.parametrize("legacy_numpy_name", [True, False])
+def test_python_version_decodes_like_the_binary_version(tmp_path, binary_files, container, legacy_numpy_name):
+    _, expected = binary_files
+    files = python_version_files(binary_files, legacy_numpy_name=legacy_numpy_name)
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    if container == "tar.gz":
+        write_tar_gz(folder / "cifar-10-python.tar.gz", files)
+    else:
+        write_tree(folder, files)
+    for split in ("train", "test"):
+        images, labels = load_cifar10(split, data_dir=tmp_path)
+        assert images.dtype == np.uint8 and labels.dtype == np.int64
+        np.testing.assert_array_equal(images, expected[split][0])
+        np.testing.assert_array_equal(labels, expected[split][1])
+
+
+def test_python_version_refuses_pickles_that_run_code(tmp_path, binary_files):
+    import pickle
+
+    class Exploit:
+        def __reduce__(self):
+            return (print, ("synthetic: this pickle would have run code",))
+
+    files = python_version_files(binary_files)
+    files["cifar-10-batches-py/test_batch"] = pickle.dumps({"data": Exploit(), "labels": [0]}, protocol=2)
+    (tmp_path / "cifar10").mkdir()
+    write_tar_gz(tmp_path / "cifar10" / "cifar-10-python.tar.gz", files)
+    with pytest.raises(CorruptDataError, match=r"test_batch.*refusing to load __builtin__\.print"):
+        load_cifar10("test", data_dir=tmp_path)
+
+
+def test_binary_version_wins_over_python_and_image_versions(tmp_path, binary_files, rng):
+    files, expected = binary_files
+    folder = tmp_path / "cifar10"
+    folder.mkdir()
+    write_tar_gz(folder / "cifar-10-python.tar.gz", {"cifar-10-batches-py/test_batch": b"not read"})
+    write_tar_gz(folder / "cifar10-jpg.tar.gz", image_tree_files(rng, per_class=1)[0])
+    write_tar_gz(folder / "cifar-10-binary.tar.gz", files)
+    images, _ = load_cifar10("test", data_dir=tmp_path)
+    np.testing.assert_array_equal(images, expected["test"][0])
+
+
+def test_missing_cifar10_names_every_official_form(tmp_path):
+    with pytest.raises(MissingDataError) as caught:
+        load_cifar10("train", data_dir=tmp_path)
+    message = str(caught.value)
+    assert message.splitlines()[0] == f"CIFAR-10 is not in the data directory {tmp_path}."
+    for name in ("cifar-10-python.tar.gz", "cifar-10-batches-py/", "cifar-10-batches-bin/"):
+        assert name in message

@@ -15,6 +15,12 @@ import classroom.data.mnist as mnist_module
 from classroom.data import ChecksumError, CorruptDataError, MissingDataError, load_mnist, mnist_as_float
 
 
+@pytest.fixture(autouse=True)
+def no_download_from_the_environment(monkeypatch):
+    """CLASSROOM_DOWNLOAD=1 in a developer's shell must not make these tests reach for the network."""
+    monkeypatch.delenv("CLASSROOM_DOWNLOAD", raising=False)
+
+
 @pytest.fixture
 def synthetic_mnist(tmp_path, rng, monkeypatch):
     """A data directory with synthetic MNIST files (60 train, 20 test) whose checksums the loader accepts."""

@@ -1,10 +1,16 @@
-"""scripts/make_image_folder_subset.py: synthetic archives for the rules, the real CIFAR-10 archive once."""
+"""make_image_folder_subset (package function and script): SYNTHETIC CIFAR-10 forms for the rules, the real data once.
+
+The rules are tested on small synthetic archives (grey-level JPEGs, random
+binary records); the last test reads the real CIFAR-10 from the data directory.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import json
+import socket
 import tarfile
 from pathlib import Path
 
@@ -12,6 +18,11 @@ import numpy as np
 import pytest
 from conftest import require_data
 from PIL import Image
+
+import classroom.data.cifar10 as cifar10_module
+import classroom.data.download as download_module
+from classroom.data import CIFAR10_CLASSES, MissingDataError, load_image_folder, make_image_folder_subset
+from classroom.data.paths import DOWNLOAD_ENV_VAR
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
@@ -111,6 +122,92 @@ def test_make_subset_rejects_bad_requests(archive, tmp_path, classes, train_per_
         subset_script.make_subset(
             tmp_path / "subset", classes, train_per_class=train_per_class, test_per_class=test_per_class, archive=archive
         )
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """No real network, and no CLASSROOM_DOWNLOAD from the environment."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test tried to open a real network connection")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.delenv(DOWNLOAD_ENV_VAR, raising=False)
+
+
+def binary_archive(rng, per_batch: int = 20) -> tuple[bytes, dict]:
+    """A SYNTHETIC cifar-10-binary.tar.gz (random pixels and labels) and its decoded arrays per split."""
+    buffer = io.BytesIO()
+    decoded = {"train": [], "test": []}
+    with tarfile.open(fileobj=buffer, mode="w:gz") as stream:
+        for name, split in [(f"data_batch_{n}.bin", "train") for n in range(1, 6)] + [("test_batch.bin", "test")]:
+            images = rng.integers(0, 256, size=(per_batch, 32, 32, 3), dtype=np.uint8)
+            labels = rng.integers(0, 10, size=per_batch).astype(np.uint8)
+            records = np.concatenate([labels[:, None], images.transpose(0, 3, 1, 2).reshape(per_batch, -1)], axis=1)
+            member = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
+            member.size = records.nbytes
+            stream.addfile(member, io.BytesIO(records.tobytes()))
+            decoded[split].append((images, labels))
+    arrays = {
+        split: (np.concatenate([i for i, _ in parts]), np.concatenate([l for _, l in parts]).astype(np.int64))
+        for split, parts in decoded.items()
+    }
+    return buffer.getvalue(), arrays
+
+
+def test_subset_from_the_official_binary_version_in_the_data_directory(tmp_path, rng):
+    payload, arrays = binary_archive(rng)
+    (tmp_path / "data" / "cifar10").mkdir(parents=True)
+    (tmp_path / "data" / "cifar10" / "cifar-10-binary.tar.gz").write_bytes(payload)
+    out = tmp_path / "subset"
+
+    manifest = make_image_folder_subset(out, ["ship", "cat"], train_per_class=3, test_per_class=1, data_dir=tmp_path / "data")
+
+    assert manifest["request"]["source"] == "cifar-10-binary.tar.gz" and manifest["format"] == "png"
+    train = load_image_folder(out, split="train")
+    assert train.classes == ["cat", "ship"]
+    for class_name in ("cat", "ship"):
+        images, labels = arrays["train"]
+        expected = images[labels == CIFAR10_CLASSES.index(class_name)][:3]
+        assert manifest["counts"]["train"][class_name] == len(expected)
+        np.testing.assert_array_equal(train.images[train.labels == train.classes.index(class_name)], expected)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "subset"]  # no temporary folder left
+
+
+def test_without_cifar10_offline_it_raises_missing_data_error_and_writes_nothing(tmp_path):
+    with pytest.raises(MissingDataError) as caught:
+        make_image_folder_subset(tmp_path / "subset", ["cat"], data_dir=tmp_path / "data")
+    assert str(caught.value).splitlines()[0] == f"CIFAR-10 is not in the data directory {tmp_path / 'data'}."
+    assert not (tmp_path / "subset").exists()
+
+
+def test_without_cifar10_and_download_allowed_it_fetches_the_official_file(tmp_path, monkeypatch, rng):
+    payload, _ = binary_archive(rng, per_batch=10)
+    served = []
+
+    def fake_urlopen(url, timeout=None):
+        served.append(url)
+        response = io.BytesIO(payload)
+        response.headers = {"Content-Length": str(len(payload))}
+        return response
+
+    monkeypatch.setattr(download_module, "urlopen", fake_urlopen)
+    monkeypatch.setattr(cifar10_module, "CIFAR10_MD5", hashlib.md5(payload).hexdigest())
+    monkeypatch.setenv(DOWNLOAD_ENV_VAR, "1")
+
+    manifest = make_image_folder_subset(tmp_path / "subset", ["dog"], train_per_class=2, test_per_class=1, data_dir=tmp_path)
+
+    assert served == [cifar10_module.CIFAR10_URL]
+    assert (tmp_path / "cifar10" / "cifar-10-binary.tar.gz").read_bytes() == payload
+    assert manifest["counts"]["train"]["dog"] <= 2 and (tmp_path / "subset" / "subset.json").is_file()
+
+
+def test_script_reports_a_missing_data_directory_without_a_traceback(tmp_path, capsys):
+    code = subset_script.main(["--classes", "cat", "--out", str(tmp_path / "x"), "--data-dir", str(tmp_path / "data")])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"make_image_folder_subset: error: CIFAR-10 is not in the data directory {tmp_path / 'data'}.")
+    assert "scripts/prepare_data.py SOURCE" in error and "download=True" in error
 
 
 def test_script_reports_a_missing_archive_in_one_line(tmp_path, capsys):

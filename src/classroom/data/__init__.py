@@ -7,8 +7,15 @@ arrays in its ``cache/`` folder:
 * :func:`load_mnist` — MNIST digits (official IDX files);
 * :func:`load_iris` — Iris flowers (shipped with the package);
 * :func:`load_cifar10` — CIFAR-10 (official binary version or image folders);
-* :func:`load_celeba` — CelebA faces (centre-cropped squares);
-* :func:`load_image_folder` — any ``[split/]class/image`` folder or archive.
+* :func:`load_celeba` — CelebA faces (centre-cropped squares; non-commercial research and education only);
+* :func:`load_image_folder` — any ``[split/]class/image`` folder or archive;
+* :func:`make_image_folder_subset` — a few CIFAR-10 classes as an image folder.
+
+Downloads happen with ``download=True``, or with ``CLASSROOM_DOWNLOAD=1`` in
+the environment (:func:`download_celeba` fetches CelebA explicitly). A dataset
+that is not there raises :class:`MissingDataError`, whose message starts with
+``"<Dataset> is not in the data directory <dir>."`` and gives the commands
+that fix it.
 
 Helpers: :func:`stratified_split`, :func:`batches`, :func:`random_crop_flip`,
 :func:`to_float_nchw`, :func:`normalize`, :func:`mnist_as_float`.
@@ -16,7 +23,7 @@ Helpers: :func:`stratified_split`, :func:`batches`, :func:`random_crop_flip`,
 
 from .augment import random_crop_flip
 from .batches import batches
-from .celeba import load_celeba
+from .celeba import download_celeba, load_celeba
 from .cifar10 import CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, load_cifar10
 from .download import download_file, file_digest, verify_digest
 from .errors import ChecksumError, CorruptDataError, MissingDataError
@@ -26,6 +33,7 @@ from .iris import Iris, load_iris
 from .mnist import MNIST_MEAN, MNIST_SHA256, MNIST_STD, load_mnist
 from .paths import cache_dir, resolve_data_dir
 from .splits import stratified_split
+from .subset import make_image_folder_subset
 from .transforms import mnist_as_float, normalize, to_float_nchw
 
 __all__ = [
@@ -43,6 +51,7 @@ __all__ = [
     "batches",
     "cache_dir",
     "decode_image",
+    "download_celeba",
     "download_file",
     "file_digest",
     "load_celeba",
@@ -50,6 +59,7 @@ __all__ = [
     "load_image_folder",
     "load_iris",
     "load_mnist",
+    "make_image_folder_subset",
     "mnist_as_float",
     "normalize",
     "parse_idx",

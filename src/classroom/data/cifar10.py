@@ -4,19 +4,28 @@ Sources accepted in ``<data_dir>/cifar10/``, first found wins:
 
 1. ``cifar-10-batches-bin/`` — the official binary version, extracted;
 2. ``cifar-10-binary.tar.gz`` — the official binary archive (read without extracting);
-3. ``train/<class>/*.png|jpg`` and ``test/...`` — an extracted image-folder tree;
-4. ``cifar10-jpg.tar.gz`` — the same tree as an archive.
+3. ``cifar-10-batches-py/`` — the official Python version, extracted;
+4. ``cifar-10-python.tar.gz`` — the official Python archive (what most
+   frameworks download; read without extracting);
+5. ``train/<class>/*.png|jpg`` and ``test/...`` — an extracted image-folder tree;
+6. ``cifar10-jpg.tar.gz`` — the same tree as an archive.
 
-With ``download=True`` the official binary archive is fetched and its MD5
-checked. Decoded arrays are cached in ``<data_dir>/cache/``.
+With ``download=True`` (or ``CLASSROOM_DOWNLOAD=1``) and no source, the
+official binary archive is fetched and its MD5 checked. Decoded arrays are
+cached in ``<data_dir>/cache/``.
 
 The binary format: each record is 1 label byte followed by 3,072 pixel bytes
 (1,024 red, then 1,024 green, then 1,024 blue, each a 32x32 row-major plane).
+The Python version holds the same planes as pickled dictionaries (``data``:
+uint8 array of shape (10000, 3072), ``labels``: list of 10,000 ints); they
+are read with an unpickler that accepts nothing but those NumPy arrays.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 import tarfile
 from pathlib import Path, PurePosixPath
 
@@ -24,9 +33,9 @@ import numpy as np
 
 from .cache import cached
 from .download import download_file
-from .errors import CorruptDataError
+from .errors import CorruptDataError, MissingDataError
 from .image_folder import load_image_folder
-from .paths import cache_dir, dataset_dir, missing_data_error
+from .paths import cache_dir, dataset_dir, download_allowed, missing_data_error, resolve_data_dir
 
 #: Class names in label order 0-9 (also the sorted folder names of the image version).
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -36,13 +45,24 @@ CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 #: Per-channel standard deviation of the official training images, scaled to [0, 1] (R, G, B).
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
+#: The dataset's home page.
+CIFAR10_HOME = "https://www.cs.toronto.edu/~kriz/cifar.html"
+#: The official binary version, fetched by ``download=True``.
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
 #: MD5 of ``cifar-10-binary.tar.gz`` as published on the dataset's site.
 CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
+#: MD5 of the official Python version ``cifar-10-python.tar.gz`` (read when present).
+CIFAR10_PYTHON_MD5 = "c58f30108f718f92721af3b95e59a42e"
 
 _BINARY_ARCHIVE = "cifar-10-binary.tar.gz"
 _BINARY_FOLDER = "cifar-10-batches-bin"
+_PYTHON_ARCHIVE = "cifar-10-python.tar.gz"
+_PYTHON_FOLDER = "cifar-10-batches-py"
 _IMAGE_ARCHIVE = "cifar10-jpg.tar.gz"
+#: File names a CIFAR-10 folder may hold, in the order the loader tries them.
+CIFAR10_FILES = (_BINARY_ARCHIVE, _PYTHON_ARCHIVE, _IMAGE_ARCHIVE)
+#: Extracted folders a CIFAR-10 folder may hold.
+CIFAR10_FOLDERS = (_BINARY_FOLDER, _PYTHON_FOLDER)
 _RECORD_BYTES = 1 + 3 * 32 * 32
 _SPLIT_SIZE = {"train": 50000, "test": 10000}
 
@@ -127,6 +147,134 @@ def _decode_binary(source: Path, split: str) -> dict[str, np.ndarray]:
     }
 
 
+_PICKLE_GLOBALS = {
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("_codecs", "encode"),
+}
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """An unpickler that builds dicts, lists, strings, numbers and NumPy arrays, and nothing else."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} (not part of a CIFAR-10 batch)")
+        if module == "numpy":
+            return getattr(np, name)
+        if module == "_codecs":
+            import codecs
+
+            return codecs.encode
+        try:  # NumPy 2 moved numpy.core to numpy._core; the official files name the old module
+            from numpy._core import multiarray
+        except ImportError:  # NumPy 1.x
+            from numpy.core import multiarray
+        return getattr(multiarray, name)
+
+
+def parse_cifar10_python_batch(data: bytes, *, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Decode one batch file of the official Python version.
+
+    Parameters
+    ----------
+    data : bytes
+        The pickled dictionary: ``data`` uint8 (n, 3072), ``labels`` n ints.
+    source : str
+        File name for error messages.
+
+    Returns
+    -------
+    images : ndarray of shape (n_records, 32, 32, 3), dtype uint8
+    labels : ndarray of shape (n_records,), dtype int64
+
+    Raises
+    ------
+    CorruptDataError
+        The file is not such a dictionary (truncated, or a pickle that asks
+        for anything beyond NumPy arrays).
+    """
+    try:
+        batch = _ArrayUnpickler(io.BytesIO(data), encoding="latin1").load()
+    except Exception as error:  # any unpickling failure means the file is not a CIFAR-10 batch
+        raise CorruptDataError(f"{source}: not a CIFAR-10 Python batch ({type(error).__name__}: {error})") from None
+    if isinstance(batch, dict):
+        batch = {key.decode("latin1") if isinstance(key, bytes) else key: value for key, value in batch.items()}
+    pixels = batch.get("data") if isinstance(batch, dict) else None
+    labels = batch.get("labels") if isinstance(batch, dict) else None
+    if not isinstance(pixels, np.ndarray) or pixels.ndim != 2 or pixels.shape[1] != 3 * 32 * 32 or labels is None:
+        raise CorruptDataError(f"{source}: expected a dict with 'data' of shape (n, 3072) and 'labels'")
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.shape != (len(pixels),) or labels.min(initial=0) < 0 or labels.max(initial=0) > 9:
+        raise CorruptDataError(f"{source}: {len(labels)} labels for {len(pixels)} images, or a label outside 0-9")
+    images = pixels.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels
+
+
+def _decode_python(source: Path, split: str) -> dict[str, np.ndarray]:
+    """Read the pickled batches of a split from the extracted folder or the archive."""
+    wanted = [name.removesuffix(".bin") for name in cifar10_batch_names(split)]
+    contents = {}
+    if source.is_dir():
+        for name in wanted:
+            path = source / name
+            if not path.is_file():
+                raise CorruptDataError(f"{source}: {name} is missing; the folder should hold {wanted}")
+            contents[name] = (str(path), path.read_bytes())
+    else:
+        try:
+            with tarfile.open(source, mode="r|*") as archive:
+                for member in archive:
+                    base = PurePosixPath(member.name).name
+                    if member.isfile() and base in wanted:
+                        contents[base] = (f"{member.name} in {source}", archive.extractfile(member).read())
+        except (tarfile.TarError, EOFError, OSError) as error:
+            raise CorruptDataError(f"{source}: unreadable or truncated archive ({error}); fetch it again") from None
+        absent = [name for name in wanted if name not in contents]
+        if absent:
+            raise CorruptDataError(f"{source}: the archive lacks {absent}; is it the CIFAR-10 Python version?")
+    parts = [parse_cifar10_python_batch(data, source=name) for name, data in (contents[batch] for batch in wanted)]
+    return {
+        "images": np.concatenate([images for images, _ in parts]),
+        "labels": np.concatenate([labels for _, labels in parts]),
+    }
+
+
+def classify_cifar10_source(path: str | os.PathLike) -> tuple[str, Path] | None:
+    """Say which CIFAR-10 form ``path`` is.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CIFAR-10 folder of the data directory, an extracted official
+        folder, an official archive, or an image-folder tree or archive.
+
+    Returns
+    -------
+    (kind, path) or None
+        ``kind`` is ``"binary"``, ``"python"`` or ``"image_folder"``; None
+        when ``path`` does not exist or holds none of the known forms.
+    """
+    path = Path(path)
+    if path.is_dir():
+        if (path / "data_batch_1.bin").is_file():
+            return "binary", path
+        if (path / "data_batch_1").is_file():
+            return "python", path
+        return find_cifar10_source(path)
+    if not path.is_file():
+        return None
+    if path.name == _BINARY_ARCHIVE:
+        return "binary", path
+    if path.name == _PYTHON_ARCHIVE:
+        return "python", path
+    return "image_folder", path
+
+
 def find_cifar10_source(folder: Path) -> tuple[str, Path] | None:
     """Return ``(kind, path)`` of the first CIFAR-10 source found in ``folder``, else None.
 
@@ -137,11 +285,14 @@ def find_cifar10_source(folder: Path) -> tuple[str, Path] | None:
 
     Returns
     -------
-    ("binary", path) or ("image_folder", path) or None
+    ("binary", path) or ("python", path) or ("image_folder", path) or None
+        In the order of the module docstring.
     """
     candidates = [
         ("binary", folder / _BINARY_FOLDER, Path.is_dir),
         ("binary", folder / _BINARY_ARCHIVE, Path.is_file),
+        ("python", folder / _PYTHON_FOLDER, Path.is_dir),
+        ("python", folder / _PYTHON_ARCHIVE, Path.is_file),
         ("image_folder", folder, lambda path: (path / "train").is_dir() and (path / "test").is_dir()),
         ("image_folder", folder / _IMAGE_ARCHIVE, Path.is_file),
     ]
@@ -151,11 +302,118 @@ def find_cifar10_source(folder: Path) -> tuple[str, Path] | None:
     return None
 
 
+def missing_cifar10_error(data_dir: str | os.PathLike | None, *, reason: str | None = None) -> MissingDataError:
+    """Build the :class:`MissingDataError` for a data directory without CIFAR-10.
+
+    Parameters
+    ----------
+    data_dir : str or path-like or None
+        The data directory.
+    reason : str, optional
+        Why a download did not help, when one was tried.
+
+    Returns
+    -------
+    MissingDataError
+    """
+    directory = resolve_data_dir(data_dir).absolute()
+    code = f"from classroom.data import load_cifar10; load_cifar10('train', data_dir={str(directory)!r}, download=True)"
+    return missing_data_error(
+        "CIFAR-10",
+        directory,
+        download_code=code,
+        download_what=f"the official binary version {_BINARY_ARCHIVE} (170 MB, MD5-checked)",
+        offline_files=f"{_BINARY_ARCHIVE} or {_PYTHON_ARCHIVE} (official) or {_IMAGE_ARCHIVE} (image folders)",
+        offline_folder="cifar10",
+        looked_for=(
+            f"{_BINARY_ARCHIVE} or its extracted {_BINARY_FOLDER}/ (data_batch_1.bin ... data_batch_5.bin, "
+            f"test_batch.bin), {_PYTHON_ARCHIVE} or its extracted {_PYTHON_FOLDER}/, "
+            f"{_IMAGE_ARCHIVE} or train/<class>/*.png|jpg and test/<class>/*.png|jpg (image folders)"
+        ),
+        source=f"{CIFAR10_HOME} (CIFAR-10 by A. Krizhevsky)",
+        reason=reason,
+    )
+
+
+def cifar10_source(data_dir: str | os.PathLike | None = None, *, download: bool | None = None) -> tuple[str, Path]:
+    """Find CIFAR-10 in the data directory, downloading the official binary version if allowed.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        Data directory; default ``$CLASSROOM_DATA`` or ``~/.cache/classroom``.
+    download : bool, optional
+        Fetch ``cifar-10-binary.tar.gz`` when no form is present. Default
+        None downloads only when ``CLASSROOM_DOWNLOAD=1``.
+
+    Returns
+    -------
+    (kind, path)
+        See :func:`find_cifar10_source`.
+
+    Raises
+    ------
+    MissingDataError
+        No form present and the download was not allowed or failed (offline).
+    ChecksumError
+        The downloaded file's MD5 differs; nothing was saved.
+    """
+    folder = dataset_dir("cifar10", data_dir)
+    found = find_cifar10_source(folder)
+    if found is None and download_allowed(download):
+        try:
+            download_file(CIFAR10_URL, folder / _BINARY_ARCHIVE, md5=CIFAR10_MD5)
+        except OSError as error:
+            raise missing_cifar10_error(data_dir, reason=f"The download from {CIFAR10_URL} failed: {error}") from None
+        found = find_cifar10_source(folder)
+    if found is None:
+        raise missing_cifar10_error(data_dir)
+    return found
+
+
+def read_cifar10_source(
+    kind: str, source: Path, split: str, *, cache_folder: str | os.PathLike | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decode one split of a CIFAR-10 source (cached).
+
+    Parameters
+    ----------
+    kind : {"binary", "python", "image_folder"}
+        As returned by :func:`find_cifar10_source`.
+    source : pathlib.Path
+        The folder or archive.
+    split : {"train", "test"}
+    cache_folder : str or path-like or None
+        Where the decoded arrays are cached (None: no cache).
+
+    Returns
+    -------
+    images : ndarray of shape (n_images, 32, 32, 3), dtype uint8
+    labels : ndarray of shape (n_images,), dtype int64
+    """
+    if kind in ("binary", "python"):
+        decode = _decode_binary if kind == "binary" else _decode_python
+        arrays = cached(
+            f"cifar10-{kind}-{split}",
+            sources=[source],
+            params={"split": split, "loader": f"cifar10-{kind}-1"},
+            build=lambda: decode(source, split),
+            cache_folder=cache_folder,
+        )
+        return arrays["images"], arrays["labels"]
+    dataset = load_image_folder(source, split=split, size=(32, 32), cache_dir=cache_folder)
+    if tuple(dataset.classes) != CIFAR10_CLASSES:
+        raise CorruptDataError(
+            f"{source}: class folders {dataset.classes} differ from the CIFAR-10 classes {list(CIFAR10_CLASSES)}"
+        )
+    return dataset.images, dataset.labels
+
+
 def load_cifar10(
     split: str = "train",
     *,
     data_dir: str | os.PathLike | None = None,
-    download: bool = False,
+    download: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Load CIFAR-10 images and labels.
 
@@ -166,8 +424,9 @@ def load_cifar10(
     data_dir : str or path-like, optional
         Data directory; default ``$CLASSROOM_DATA`` or ``~/.cache/classroom``.
         The files live in its ``cifar10/`` folder (see the module docstring).
-    download : bool, default False
-        Fetch the official binary archive when no source is found (needs internet).
+    download : bool, optional
+        Fetch the official binary archive when no source is found (needs
+        internet). Default None downloads only when ``CLASSROOM_DOWNLOAD=1``.
 
     Returns
     -------
@@ -179,7 +438,10 @@ def load_cifar10(
     Raises
     ------
     MissingDataError
-        No source found and ``download=False``.
+        No source found and not downloaded (downloads not allowed, or
+        offline); the message gives the commands that fix it.
+    ChecksumError
+        The downloaded archive's MD5 differs (nothing was saved).
     CorruptDataError
         A file is truncated or an image cannot be decoded (the message names it).
 
@@ -190,38 +452,5 @@ def load_cifar10(
     ((10000, 32, 32, 3), 'cat')
     """
     cifar10_batch_names(split)  # validates split
-    folder = dataset_dir("cifar10", data_dir)
-    found = find_cifar10_source(folder)
-    if found is None and download:
-        download_file(CIFAR10_URL, folder / _BINARY_ARCHIVE, md5=CIFAR10_MD5)
-        found = find_cifar10_source(folder)
-    if found is None:
-        raise missing_data_error(
-            "CIFAR-10",
-            folder,
-            [
-                f"{_BINARY_ARCHIVE} (the official binary version), or",
-                f"{_BINARY_FOLDER}/ with data_batch_1.bin ... data_batch_5.bin and test_batch.bin, or",
-                f"{_IMAGE_ARCHIVE} or train/<class>/*.png|jpg and test/<class>/*.png|jpg (image folders)",
-            ],
-            source=f"{CIFAR10_URL} (CIFAR-10 by A. Krizhevsky)",
-            download_hint=True,
-        )
-    kind, source = found
-    if kind == "binary":
-        arrays = cached(
-            f"cifar10-binary-{split}",
-            sources=[source],
-            params={"split": split, "loader": "cifar10-binary-1"},
-            build=lambda: _decode_binary(source, split),
-            cache_folder=cache_dir(data_dir),
-        )
-        images, labels = arrays["images"], arrays["labels"]
-    else:
-        dataset = load_image_folder(source, split=split, size=(32, 32), cache_dir=cache_dir(data_dir))
-        if tuple(dataset.classes) != CIFAR10_CLASSES:
-            raise CorruptDataError(
-                f"{source}: class folders {dataset.classes} differ from the CIFAR-10 classes {list(CIFAR10_CLASSES)}"
-            )
-        images, labels = dataset.images, dataset.labels
-    return images, labels
+    kind, source = cifar10_source(data_dir, download=download)
+    return read_cifar10_source(kind, source, split, cache_folder=cache_dir(data_dir))

@@ -39,7 +39,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .cache import cached
-from .errors import CorruptDataError
+from .errors import CorruptDataError, MissingDataError
 
 #: File extensions read as images (case-insensitive); other files are ignored.
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
@@ -398,8 +398,9 @@ def load_image_folder(
 
     Raises
     ------
-    FileNotFoundError
-        ``path`` does not exist.
+    MissingDataError
+        ``path`` does not exist (a ``FileNotFoundError``; the message says
+        what to put there).
     CorruptDataError
         An image cannot be decoded (the message names it) or the archive is damaged.
     ValueError
@@ -413,8 +414,14 @@ def load_image_folder(
     """
     source = Path(path)
     if not source.exists():
-        raise FileNotFoundError(
-            f"image folder {source} does not exist (expected a folder or an archive of class/image files)"
+        parent = source.absolute().parent
+        raise MissingDataError(
+            f"Image folder {source.name} is not in the data directory {parent}.\n"
+            f"{source.absolute()} does not exist. Make it a folder with one sub-folder per class "
+            f"({source.name}/<class>/<image>.jpg, or {source.name}/<split>/<class>/<image>.jpg with split=...), "
+            "or an archive (.zip, .tar.gz, .tgz, .tar) of that tree, then call load_image_folder again.",
+            dataset=f"Image folder {source.name}",
+            directory=parent,
         )
     if source.is_file() and not is_archive(source):
         raise ValueError(f"{source} is neither a folder nor a .zip/.tar/.tar.gz/.tgz archive")

@@ -169,6 +169,8 @@ def missing_data_error(
     source: str,
     reason: str | None = None,
     notes=(),
+    setup_commands=(),
+    commands_dir: str | os.PathLike | None = None,
 ) -> MissingDataError:
     """Build the error raised when a dataset is not on disk.
 
@@ -192,9 +194,15 @@ def missing_data_error(
     source : str
         Where the dataset comes from (URL, authors, licence).
     reason : str, optional
-        Why a download did not help, when one was tried.
+        Why a download did not help, when one was tried (put on one line).
     notes : sequence of str, optional
         More lines, placed after the commands.
+    setup_commands : sequence of str, optional
+        Commands to run before the download command (e.g. ``pip install gdown``).
+    commands_dir : str or path-like, optional
+        The data directory the commands fill, when it differs from the
+        folder named in the first line (an explicit source path that is
+        missing). Default: ``data_dir``.
 
     Returns
     -------
@@ -203,22 +211,26 @@ def missing_data_error(
         ``"<dataset> is not in the data directory <dir>."``.
     """
     directory = resolve_data_dir(data_dir).absolute()
+    target = Path(commands_dir).absolute() if commands_dir is not None else directory
     download = python_command(download_code)
-    prepare = prepare_command(directory)
+    prepare = prepare_command(target)
     lines = [f"{dataset} is not in the data directory {directory}."]
     if reason:
-        lines.append(reason)
+        lines.append(" ".join(reason.split()))  # one line, so it never looks like a command
     lines += [
         f"With internet access, download {download_what}:",
+        *(f"    {command}" for command in setup_commands),
         f"    {download}",
-        f"Offline, copy it from a folder SOURCE that holds {offline_files} "
-        f"(directly or in SOURCE/{offline_folder}/); run from the project folder:",
+        f"Offline, copy it from a folder SOURCE that holds {offline_files}, directly or in "
+        f"SOURCE/{offline_folder}/ (run from the project folder):",
         f"    {prepare}",
         *notes,
-        f"Looked in {directory / offline_folder} for {looked_for}.",
+        f"Looked in {target / offline_folder if commands_dir is None else directory} for {looked_for}.",
         f"Source: {source}.",
         f"The data directory is ${DATA_ENV_VAR} (default ~/.cache/classroom), or pass data_dir=...; "
         f"set {DOWNLOAD_ENV_VAR}=1 to let the loaders download what is missing by themselves "
         "(download=True does it for one call).",
     ]
-    return MissingDataError("\n".join(lines), dataset=dataset, directory=directory, commands=(download, prepare))
+    return MissingDataError(
+        "\n".join(lines), dataset=dataset, directory=directory, commands=(*setup_commands, download, prepare)
+    )

@@ -1,0 +1,121 @@
+"""scripts/prepare_data.py and classroom.data.prepare on SYNTHETIC stand-ins for the dataset files.
+
+The files only need the right names for the linking rules; where a loader then
+reads them, they hold small synthetic data in the real format.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic_datasets import image_bytes, write_tar_gz
+
+from classroom.data import load_celeba
+from classroom.data.prepare import prepare_data_dir
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+prepare_script = load_script("prepare_data")
+
+
+def synthetic_celeba_zip(count: int = 2) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(1, count + 1):
+            archive.writestr(f"img_align_celeba/{index:06d}.png", image_bytes(np.full((109, 89, 3), 40, np.uint8)))
+    return buffer.getvalue()
+
+
+def test_official_files_lying_flat_in_source_go_to_their_dataset_folders(tmp_path):
+    source = tmp_path / "Downloads"
+    source.mkdir()
+    for name in ("cifar-10-python.tar.gz", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte"):
+        (source / name).write_bytes(b"synthetic " + name.encode())
+    (source / "img_align_celeba.zip").write_bytes(synthetic_celeba_zip())
+    (source / "holiday.jpg").write_bytes(b"not a dataset file")
+
+    prepared = prepare_data_dir(source, tmp_path / "data")
+
+    data = tmp_path / "data"
+    assert sorted(path.relative_to(data).as_posix() for path in data.rglob("*") if path.is_file()) == [
+        "celeba/img_align_celeba.zip",
+        "cifar10/cifar-10-python.tar.gz",
+        "mnist/t10k-labels-idx1-ubyte",
+        "mnist/train-images-idx3-ubyte.gz",
+    ]
+    assert {item.action for item in prepared} == {"linked"}
+    assert (data / "cifar10" / "cifar-10-python.tar.gz").read_bytes() == b"synthetic cifar-10-python.tar.gz"
+    assert load_celeba(size=8, data_dir=data).shape == (2, 8, 8, 3)  # the official zip, read as it is
+
+
+def test_offline_layout_with_sub_folders_and_extracted_folders(tmp_path):
+    source = tmp_path / "shared"
+    (source / "cifar10").mkdir(parents=True)
+    write_tar_gz(source / "cifar10" / "cifar10-jpg.tar.gz", {})
+    (source / "cifar10" / "cifar-10-batches-bin").mkdir()
+    (source / "cifar10" / "cifar-10-batches-bin" / "data_batch_1.bin").write_bytes(b"synthetic")
+    (source / "celeba").mkdir()
+    write_tar_gz(source / "celeba" / "celeba-10k-89x109-jpg.tar.gz", {})
+    (source / "celeba" / "README.txt").write_text("ignored")
+
+    prepare_data_dir(source, tmp_path / "data")
+
+    data = tmp_path / "data"
+    assert (data / "cifar10" / "cifar10-jpg.tar.gz").is_file()
+    assert (data / "cifar10" / "cifar-10-batches-bin" / "data_batch_1.bin").read_bytes() == b"synthetic"
+    assert (data / "celeba" / "celeba-10k-89x109-jpg.tar.gz").is_file()
+    assert not (data / "celeba" / "README.txt").exists()
+
+
+def test_running_twice_or_on_the_data_directory_itself_keeps_the_files(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "cifar-10-binary.tar.gz").write_bytes(b"synthetic archive")
+    data = tmp_path / "data"
+    prepare_data_dir(source, data)
+    again = prepare_data_dir(source, data)
+    assert [item.action for item in again] == ["already there"]
+    itself = prepare_data_dir(data, data)  # SOURCE is the data directory: nothing may be unlinked
+    assert [item.action for item in itself] == ["already there"]
+    assert (data / "cifar10" / "cifar-10-binary.tar.gz").read_bytes() == b"synthetic archive"
+    assert sorted(path.name for path in (data / "cifar10").iterdir()) == ["cifar-10-binary.tar.gz"]
+
+
+def test_copy_makes_real_files(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "img_align_celeba.zip").write_bytes(b"synthetic zip")
+    prepared = prepare_data_dir(source, tmp_path / "data", copy=True)
+    target = tmp_path / "data" / "celeba" / "img_align_celeba.zip"
+    assert [item.action for item in prepared] == ["copied"]
+    assert not target.is_symlink() and target.read_bytes() == b"synthetic zip"
+
+
+def test_script_lists_the_accepted_files_when_source_has_none(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert prepare_script.main([str(tmp_path / "empty"), "--data-dir", str(tmp_path / "data")]) == 2
+    error = capsys.readouterr().err
+    for name in ("cifar-10-python.tar.gz", "cifar-10-binary.tar.gz", "img_align_celeba.zip", "cifar10-jpg.tar.gz"):
+        assert name in error
+    assert not (tmp_path / "data").exists()
+
+
+def test_script_help_names_the_official_forms(capsys):
+    with pytest.raises(SystemExit):
+        prepare_script.main(["--help"])
+    help_text = capsys.readouterr().out
+    for name in ("cifar-10-python.tar.gz", "cifar-10-binary.tar.gz", "img_align_celeba.zip", "train-images-idx3-ubyte.gz"):
+        assert name in help_text
