@@ -1,0 +1,143 @@
+"""Weekend 5 checks: the references pass, every hint is proven by a deliberately wrong piece.
+
+``mutants_weekend_05.py`` holds a learner-style engine with switches for the
+known mistakes; each must fail with the hint_id that names it.
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classroom.check import FAIL, NOT_WRITTEN, registered_checks, run_check, run_checks
+from classroom.check.core import HEADLESS_ENV
+from classroom.check.weekend_05 import reference_solutions
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mutants_weekend_05 import Tensor, learner_solutions, make_backpropagate, tensor_variant  # noqa: E402
+
+WEEKEND = "weekend-05"
+WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-05.py"
+PIECES = ["operations", "backward"]
+
+
+def assert_fails_with(piece: str, namespace: dict, hint_id: str, *, deep_chain: bool = False):
+    """Run the piece's checks (the 100,000-node chain only when asked: it takes a second)."""
+    checks = [check for check in registered_checks(WEEKEND, piece) if deep_chain or "chain" not in check.name]
+    report = [run_check(check, namespace) for check in checks]
+    failed = [result for result in report if result.status == FAIL]
+    assert failed, f"expected a failure with {hint_id}, got\n{report}"
+    assert hint_id in {result.hint_id for result in failed}, report
+    for result in failed:
+        assert result.measured and result.hint, result
+
+
+def stub_names(path: Path) -> set[str]:
+    """Names defined at top level in the cells tagged ``stub``."""
+    names = set()
+    for cell in re.split(r"^# %%", path.read_text(encoding="utf-8"), flags=re.M):
+        if cell.startswith(' tags=["stub"]'):
+            names |= set(re.findall(r"^(?:def|class) (\w+)", cell, flags=re.M))
+    return names
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_reference_passes(piece):
+    report = run_checks(WEEKEND, reference_solutions(), piece)
+    assert report.passed, report
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_learner_style_solution_passes(piece):
+    """A solution written independently of the package passes too."""
+    report = run_checks(WEEKEND, learner_solutions(), piece)
+    assert report.passed, report
+
+
+def test_reference_covers_every_stub():
+    assert stub_names(WORKBOOK) - {"as_tensor"} == set(reference_solutions())
+
+
+def test_unwritten_stubs_report_not_written(monkeypatch):
+    monkeypatch.setenv(HEADLESS_ENV, "1")
+    namespace = runpy.run_path(str(WORKBOOK))
+    for check in registered_checks(WEEKEND):
+        result = run_check(check, namespace)
+        assert result.status == NOT_WRITTEN, (check.name, result)
+        assert "write me" in result.measured
+
+
+def test_the_workbook_example_runs_with_the_learner_style_engine(monkeypatch):
+    namespace = learner_solutions()
+    a, b = namespace["Tensor"](2.0), namespace["Tensor"](-3.0)
+    (a * b + b**2).backward()
+    assert float(a.grad) == -3.0 and float(b.grad) == -4.0
+
+
+# ------------------------------------------------------------ operations
+def _wrong_pow(self, n):
+    return Tensor(self.data**n, (self,), lambda g: (g * n * self.data**n,))
+
+
+def _wrong_mul_value(self, other):
+    other = Tensor.lift(other)
+    return Tensor(self.data + other.data, (self, other), lambda g: (g * other.data, g * self.data))
+
+
+def _add_without_graph(self, other):
+    return Tensor(self.data + Tensor.lift(other).data)
+
+
+def _rsub_backwards(self, other):
+    return self - other
+
+
+def _relu_wrong_gradient(self):
+    return Tensor(np.maximum(self.data, 0), (self,), lambda g: (g,))
+
+
+OPERATION_MUTANTS = [
+    ("autograd-op-gradient", tensor_variant(__pow__=_wrong_pow)),
+    ("autograd-op-gradient", tensor_variant(relu=_relu_wrong_gradient)),
+    ("autograd-op-value", tensor_variant(__mul__=_wrong_mul_value)),
+    ("autograd-op-value", tensor_variant(exp=lambda self: self.data)),  # returns an array, not a Tensor
+    ("autograd-no-graph", tensor_variant(__add__=_add_without_graph)),
+    ("autograd-reflected", tensor_variant(__rmul__=None)),  # 2 * x raises TypeError
+    ("autograd-reflected", tensor_variant(__rsub__=_rsub_backwards)),
+]
+
+
+@pytest.mark.parametrize("hint_id, tensor", OPERATION_MUTANTS,
+                         ids=[f"{m[0]}-{i}" for i, m in enumerate(OPERATION_MUTANTS)])
+def test_operation_mutants(hint_id, tensor):
+    assert_fails_with("operations", learner_solutions(Tensor=tensor), hint_id)
+
+
+# --------------------------------------------------------------- backward
+BACKWARD_MUTANTS = [
+    ("autograd-reused-overwritten", dict(accumulate=False)),
+    ("autograd-reused-double-counted", dict(visited=False)),
+    ("autograd-recursion-depth", dict(recursive=True)),
+    ("autograd-broadcast-not-reduced", dict(reduce_broadcast=False)),
+    ("autograd-gradient-mismatch", dict(reverse=False)),
+]
+
+
+@pytest.mark.parametrize("hint_id, switches", BACKWARD_MUTANTS, ids=[m[0] for m in BACKWARD_MUTANTS])
+def test_backward_mutants(hint_id, switches):
+    namespace = learner_solutions(backpropagate=make_backpropagate(**switches))
+    assert_fails_with("backward", namespace, hint_id, deep_chain=hint_id == "autograd-recursion-depth")
+
+
+def test_recursion_error_is_a_failure_not_an_error_row():
+    report = run_checks(WEEKEND, learner_solutions(backpropagate=make_backpropagate(recursive=True)), "backward")
+    chain = [result for result in report if "chain" in result.check]
+    assert chain[0].status == FAIL and chain[0].hint_id == "autograd-recursion-depth"
+    assert "stack" in chain[0].hint
+    others = [result for result in report if "chain" not in result.check]
+    assert all(result.passed for result in others), report  # the small graphs still pass
