@@ -51,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
+    check = commands.add_parser(
+        "check",
+        help="grade your workbooks and say what to fix",
+        description="Run the checks of one or more workbooks and print a table: check, result, "
+        "measured error, hint. Exit status 0 when every check passed, 1 otherwise.",
+    )
+    check.add_argument("targets", nargs="*", metavar="TARGET", help="weekend-01 ... weekend-08, month-2, or a workbook path")
+    check.add_argument("--all", action="store_true", help="check every workbook found in --dir")
+    check.add_argument("--dir", default=".", help="folder holding the workbooks (default: the current folder)")
+
     serve = commands.add_parser(
         "serve",
         help="serve saved models over HTTP",
@@ -186,6 +196,35 @@ def _serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _check(arguments) -> int:
+    """Run ``classroom check``: one table a workbook; 0 when all passed, 1 when not, 2 for usage errors."""
+    from pathlib import Path
+
+    from classroom.check.workbook import check_workbook, find_workbook, weekend_of
+
+    folder = Path(arguments.dir)
+    targets = list(arguments.targets)
+    if arguments.all:
+        names = sorted({path.stem for path in folder.glob("*") if path.suffix in {".py", ".ipynb"}})
+        targets += [name for name in names if name.startswith(("weekend-", "month-"))]
+    if not targets:
+        print("classroom check: name a workbook (e.g. weekend-01) or use --all", file=sys.stderr)
+        return EXIT_USAGE
+    all_passed = True
+    for target in targets:
+        try:
+            path = find_workbook(target, folder)
+            weekend = weekend_of(path)
+        except (FileNotFoundError, ValueError) as error:
+            print(f"classroom check: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"== {weekend}: {path}", flush=True)
+        report = check_workbook(path, weekend)
+        print(report, flush=True)
+        all_passed = all_passed and report.passed
+    return 0 if all_passed else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``classroom`` command and return its exit status.
 
@@ -203,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command == "serve":
         return _serve(arguments)
+    if arguments.command == "check":
+        return _check(arguments)
     parser.error(f"unknown command {arguments.command!r}")
     return EXIT_USAGE
 

@@ -313,6 +313,10 @@ def _is_learner_frame(filename: str) -> bool:
 
 def _describe_learner_error(error: BaseException) -> str:
     """Return ``"TypeError: ... (your code, weekend-01.py line 14: return x @ w)"``."""
+    if isinstance(error, SyntaxError):
+        where = Path(error.filename).name if error.filename and not error.filename.startswith("<") else error.filename
+        line = f": {error.text.strip()}" if error.text else ""
+        return f"SyntaxError: {error.msg} (your code, {where} line {error.lineno}{line})"
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if _is_learner_frame(frame.filename)]
     text = f"{type(error).__name__}: {error}"
     if frames:
