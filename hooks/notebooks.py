@@ -310,6 +310,8 @@ MISSING_DATA_EXCEPTION = "MissingDataError"
 #: How a build reacts to it: "fail" (the default, and always under ``--strict``) or
 #: "placeholder" (``dev.py serve``): the page shows what is missing and how to get it.
 MISSING_DATA_ENV = "CLASSROOM_MISSING_DATA"
+#: Folder prefix of placeholder pages in the cache: ``.cache/notebooks/missing-data-<key>/``.
+PLACEHOLDER_PREFIX = "missing-data-"
 
 
 class MissingDatasetError(RuntimeError):
@@ -469,7 +471,7 @@ def prepare_notebook(
     missing_data : {"fail", "placeholder"}
         What a ``MissingDataError`` in a cell does: raise
         :class:`MissingDatasetError`, or return a placeholder page (kept in
-        ``cache_dir/missing-data/``, reused while the data directory is unchanged).
+        ``cache_dir/missing-data-<key>/``, reused while the data directory is unchanged).
 
     Returns
     -------
@@ -482,7 +484,8 @@ def prepare_notebook(
     output_path = cache_dir / key / name
     if output_path.exists():
         return output_path, False
-    placeholder_path = cache_dir / "missing-data" / key / name
+    # One level below the cache like executed copies, so mkdocs-jupyter's include pattern renders it.
+    placeholder_path = cache_dir / f"{PLACEHOLDER_PREFIX}{key}" / name
     if missing_data == "placeholder" and placeholder_path.exists():
         if _placeholder_fingerprint(placeholder_path) == data_dir_fingerprint():
             return placeholder_path, False
@@ -510,7 +513,7 @@ def _placeholder_fingerprint(path: Path) -> str | None:
 
 def missing_data_message(executed_path: Path) -> str | None:
     """Return the missing-dataset message of a placeholder page, or None for a fully executed one."""
-    if executed_path.parent.parent.name != "missing-data":
+    if not executed_path.parent.name.startswith(PLACEHOLDER_PREFIX):
         return None
     import json
 
