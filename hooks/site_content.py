@@ -3,7 +3,8 @@
 * ``docs/data/books.yml`` fills the bookshelf (marker ``<!-- classroom:books -->``).
 * ``docs/data/topics.yml`` fills the foundational topics (``<!-- classroom:topics -->``).
 * ``docs/data/weekends.yml`` fills the 8-weekend plan (``<!-- classroom:plan -->``);
-  the notebook column lists the notebooks that exist in each lesson folder.
+  the notebook column lists the notebooks that exist in each lesson folder,
+  the workbook column the weekend's workbook (published by ``hooks/workbooks.py``).
 * Every post under ``docs/blog/posts/`` must have a valid front matter: a real
   date, categories from ``categories_allowed`` in ``mkdocs.yml``, tags as a
   list, known authors. A broken post fails the build naming the file.
@@ -211,11 +212,22 @@ def lesson_notebooks(weekends_dir: Path, slug: str, known_files=None) -> list[Pa
     return notebooks
 
 
-def render_plan(weekends: list[dict], weekends_dir: Path, link_prefix: str = "weekends/", known_files=None) -> str:
-    """Return the 8-weekend table; the last column lists the notebooks that exist."""
+def render_plan(
+    weekends: list[dict],
+    weekends_dir: Path,
+    link_prefix: str = "weekends/",
+    known_files=None,
+    workbook_prefix: str = "workbooks/",
+) -> str:
+    """Return the 8-weekend table; the notebook column lists the notebooks that exist.
+
+    The workbook column links ``workbooks/weekend-NN.ipynb`` (and its ``.py``)
+    when that file is part of the build (``known_files``, as for the notebooks;
+    ``hooks/workbooks.py`` adds them).
+    """
     lines = [
-        "| Weekend | Core goal | Task | Essential resource | Notebook |",
-        "| --- | --- | --- | --- | --- |",
+        "| Weekend | Core goal | Task | Essential resource | Notebook | Workbook |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for weekend in weekends:
         slug = weekend["slug"]
@@ -227,10 +239,17 @@ def render_plan(weekends: list[dict], weekends_dir: Path, link_prefix: str = "we
             )
         else:
             status = ":material-progress-clock: coming"
+        name = f"weekend-{int(weekend['number']):02d}"
+        if known_files is not None and f"workbooks/{name}.ipynb" in known_files:
+            workbook = f"[{name}.ipynb]({workbook_prefix}{name}.ipynb)"
+            if f"workbooks/{name}.py" in known_files:
+                workbook += f" · [.py]({workbook_prefix}{name}.py)"
+        else:
+            workbook = "—"
         lines.append(
             f"| [{weekend['number']} · {_cell(weekend['title'])}]({link_prefix}{slug}/index.md) "
             f"| {_cell(weekend['goal'])} | {_cell(weekend['task'])} "
-            f"| [{_cell(weekend['resource'])}]({weekend['resource_link']}) | {status} |"
+            f"| [{_cell(weekend['resource'])}]({weekend['resource_link']}) | {status} | {workbook} |"
         )
     return "\n".join(lines)
 
@@ -403,8 +422,9 @@ def on_page_markdown(markdown, page, config, files):
         markdown = markdown.replace(NOTEBOOKS_MARKER, render_lesson_notebooks(notebooks))
     if PLAN_MARKER in markdown:
         page_dir = Path(page.file.src_uri).parent
-        prefix = "weekends/" if page_dir == Path(".") else "../" * len(page_dir.parts) + "weekends/"
+        up = "" if page_dir == Path(".") else "../" * len(page_dir.parts)
         weekends = load_weekends(docs_dir / "data" / "weekends.yml")
         known_files = {file.src_uri for file in files}
-        markdown = markdown.replace(PLAN_MARKER, render_plan(weekends, docs_dir / "weekends", prefix, known_files))
+        table = render_plan(weekends, docs_dir / "weekends", f"{up}weekends/", known_files, f"{up}workbooks/")
+        markdown = markdown.replace(PLAN_MARKER, table)
     return markdown

@@ -8,7 +8,19 @@ Subcommands
     mismatched file stops the command with one line naming the file and the
     problem, and exit status 2.
 
-Run ``classroom serve --help`` for every option. Without the console script,
+``classroom check [TARGET ...] [--all] [--dir DIR]``
+    Grade workbooks: ``TARGET`` is ``weekend-01`` ... ``weekend-08``,
+    ``month-2`` (looked up in ``DIR``, the ``.ipynb`` or ``.py`` edited last)
+    or a workbook path; ``--all`` checks every workbook in ``DIR``. One table
+    a workbook; exit status 0 when every check passed, 1 when one did not,
+    2 for a usage error (an unknown weekend, a missing file).
+``classroom start DIR``
+    Create a course folder: every workbook as ``.py`` and ``.ipynb``, a
+    README with the timeline, a learning log, a ``.gitignore`` and a GitHub
+    workflow that runs ``classroom check --all`` on every push. Refuses a
+    folder that is not empty (exit status 2).
+
+Run ``classroom COMMAND --help`` for every option. Without the console script,
 ``python -m classroom.cli serve ...`` does the same.
 """
 
@@ -60,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("targets", nargs="*", metavar="TARGET", help="weekend-01 ... weekend-08, month-2, or a workbook path")
     check.add_argument("--all", action="store_true", help="check every workbook found in --dir")
     check.add_argument("--dir", default=".", help="folder holding the workbooks (default: the current folder)")
+
+    start = commands.add_parser(
+        "start",
+        help="create a course folder with every workbook",
+        description="Create DIR (new or empty) with every workbook as .py and .ipynb, a README with the "
+        "course timeline, LEARNING_LOG.md, .gitignore and a GitHub workflow running classroom check --all.",
+    )
+    start.add_argument("folder", metavar="DIR", help="the folder to create, e.g. my-ml-course")
 
     serve = commands.add_parser(
         "serve",
@@ -196,33 +216,120 @@ def _serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _check(arguments) -> int:
-    """Run ``classroom check``: one table a workbook; 0 when all passed, 1 when not, 2 for usage errors."""
+def _known_weekends() -> list[str]:
+    """Weekends with checks, in course order (weekend-01 ... weekend-08, month-2)."""
+    from classroom.check import weekends
+    from classroom.check.course import workbook_names
+
+    order = {name: index for index, name in enumerate(workbook_names())}
+    return sorted(weekends(), key=lambda name: (order.get(name, len(order)), name))
+
+
+def _resolve_targets(arguments) -> list[tuple["Path", str, str]]:
+    """Return ``(path, weekend, note)`` for every target; raise ``_UsageError`` for a bad one."""
     from pathlib import Path
 
-    from classroom.check.workbook import check_workbook, find_workbook, weekend_of
+    from classroom.check.workbook import SUFFIXES, find_workbook, weekend_of
 
     folder = Path(arguments.dir)
+    if not folder.is_dir():
+        raise _UsageError(f"--dir {folder}: no such folder; pass the folder that holds your workbooks")
+    known = _known_weekends()
     targets = list(arguments.targets)
     if arguments.all:
-        names = sorted({path.stem for path in folder.glob("*") if path.suffix in {".py", ".ipynb"}})
-        targets += [name for name in names if name.startswith(("weekend-", "month-"))]
+        present = {path.stem for path in folder.iterdir() if path.suffix in SUFFIXES}
+        names = [name for name in known if name in present]
+        if not names and not targets:
+            raise _UsageError(
+                f"--all: no workbooks (weekend-01.ipynb ... month-2.py) in {folder.resolve()}; "
+                "run the command in your course folder, pass --dir, or create one with: classroom start DIR"
+            )
+        targets += [name for name in names if name not in targets]
     if not targets:
-        print("classroom check: name a workbook (e.g. weekend-01) or use --all", file=sys.stderr)
-        return EXIT_USAGE
-    all_passed = True
+        raise _UsageError("name a workbook (e.g. classroom check weekend-01) or use --all")
+    resolved = []
     for target in targets:
+        is_path = Path(target).suffix in SUFFIXES
+        if not is_path and target not in known:
+            raise _UsageError(
+                f"unknown weekend {target!r}; choose one of {', '.join(known)}, or give a workbook path (weekend-01.ipynb)"
+            )
         try:
             path = find_workbook(target, folder)
             weekend = weekend_of(path)
         except (FileNotFoundError, ValueError) as error:
-            print(f"classroom check: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        print(f"== {weekend}: {path}", flush=True)
-        report = check_workbook(path, weekend)
+            raise _UsageError(str(error)) from None
+        if weekend not in known:
+            raise _UsageError(f"{path}: {weekend} has no checks; choose one of {', '.join(known)}")
+        note = ""
+        if not is_path:
+            other = path.with_suffix(".py" if path.suffix == ".ipynb" else ".ipynb")
+            if other.is_file():
+                newer = path.stat().st_mtime > other.stat().st_mtime
+                note = f"using {path.name}, " + (
+                    f"edited after {other.name}" if newer else f"as new as {other.name}"
+                )
+        resolved.append((path, weekend, note))
+    return resolved
+
+
+class _UsageError(Exception):
+    """A command-line mistake: exit status 2 with this message."""
+
+
+def _announce(check) -> None:
+    """Say which slow check runs and how long it may take, before it starts."""
+    from classroom.check.core import SLOW_CHECK_SECONDS, is_end_to_end
+
+    if check.timeout >= SLOW_CHECK_SECONDS:
+        minutes = check.timeout / 60
+        limit = f"{minutes:.0f} min" if check.timeout >= 120 else f"{check.timeout:.0f} s"
+        kind = "end-to-end check on a real dataset" if is_end_to_end(check) else "slow check"
+        print(f"  running {check.name}: {kind}, stopped after {limit} at most", flush=True)
+
+
+def _check(arguments) -> int:
+    """Run ``classroom check``: one table a workbook; 0 when all passed, 1 when not, 2 for usage errors."""
+    from classroom.check.workbook import check_workbook
+
+    try:
+        resolved = _resolve_targets(arguments)
+    except _UsageError as error:
+        print(f"classroom check: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    summary = []
+    for path, weekend, note in resolved:
+        print(f"== {weekend}: {path}" + (f" ({note})" if note else ""), flush=True)
+        try:
+            report = check_workbook(path, weekend, before_check=_announce)
+        except KeyboardInterrupt:
+            print(f"classroom check: interrupted while checking {path.name}", file=sys.stderr)
+            return 130
         print(report, flush=True)
-        all_passed = all_passed and report.passed
-    return 0 if all_passed else 1
+        print(flush=True)
+        summary.append((path.name, sum(result.passed for result in report), len(report), report.passed))
+    if len(summary) > 1:
+        print("summary: " + "; ".join(f"{name} {passed}/{total}" for name, passed, total, _ in summary))
+    return 0 if all(ok for *_, ok in summary) else 1
+
+
+def _start(arguments) -> int:
+    """Run ``classroom start DIR``."""
+    from classroom.check.start import StartError, start_course
+
+    try:
+        written = start_course(arguments.folder)
+    except StartError as error:
+        print(f"classroom start: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"classroom start: wrote {len(written)} files to {arguments.folder}:")
+    for path in written:
+        print(f"  {path.as_posix()}")
+    print(
+        f"next: cd {arguments.folder}, open weekend-01.ipynb in Jupyter (or edit weekend-01.py), "
+        "then run: classroom check weekend-01"
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,7 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for a usage error or an unusable model file.
+        0 on success; 1 when ``classroom check`` finds a check that did not
+        pass; 2 for a usage error or an unusable model file.
     """
     parser = build_parser()
     arguments = parser.parse_args(argv)
@@ -244,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(arguments)
     if arguments.command == "check":
         return _check(arguments)
+    if arguments.command == "start":
+        return _start(arguments)
     parser.error(f"unknown command {arguments.command!r}")
     return EXIT_USAGE
 

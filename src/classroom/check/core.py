@@ -58,6 +58,9 @@ __all__ = [
     "grade",
     "headless",
     "HEADLESS_ENV",
+    "SLOW_CHECK_SECONDS",
+    "END_TO_END_SECONDS",
+    "is_end_to_end",
 ]
 
 PASS = "pass"
@@ -311,17 +314,26 @@ def _is_learner_frame(filename: str) -> bool:
     return True
 
 
+def _display_name(filename: str | None) -> str:
+    """``/home/me/course/weekend-01.py`` -> ``weekend-01.py``; ``<weekend-01.ipynb, cell 5>`` -> ``weekend-01.ipynb, cell 5``."""
+    if not filename:
+        return "your code"
+    if filename.startswith("<") and filename.endswith(">"):
+        return filename[1:-1]
+    return Path(filename).name
+
+
 def _describe_learner_error(error: BaseException) -> str:
     """Return ``"TypeError: ... (your code, weekend-01.py line 14: return x @ w)"``."""
     if isinstance(error, SyntaxError):
-        where = Path(error.filename).name if error.filename and not error.filename.startswith("<") else error.filename
+        where = _display_name(error.filename)
         line = f": {error.text.strip()}" if error.text else ""
         return f"SyntaxError: {error.msg} (your code, {where} line {error.lineno}{line})"
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if _is_learner_frame(frame.filename)]
     text = f"{type(error).__name__}: {error}"
     if frames:
         last = frames[-1]
-        where = Path(last.filename).name if not last.filename.startswith("<") else last.filename
+        where = _display_name(last.filename)
         line = f": {last.line.strip()}" if last.line else ""
         text += f" (your code, {where} line {last.lineno} in {last.name}{line})"
     return text
@@ -369,6 +381,9 @@ def run_check(check: Check, namespace: Mapping) -> Result:
         result.hint_id = "needs-data"
         result.measured = str(error).splitlines()[0] if str(error) else "a dataset is missing"
         result.hint = str(error)
+        missing_commands = [command for command in getattr(error, "commands", ()) if command not in result.hint]
+        if missing_commands:
+            result.hint += " Fix it with: " + " ; ".join(missing_commands)
     except Exception as error:  # noqa: BLE001 - the learner's exception becomes a row
         if _is_unwritten_stub(error):
             result.status = NOT_WRITTEN
@@ -446,3 +461,22 @@ def format_table(results: Iterable[Result], width: int = 100) -> str:
     passed = sum(result.passed for result in results)
     lines.append(f"{passed}/{len(results)} checks passed")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# Slow checks
+# --------------------------------------------------------------------------
+
+SLOW_CHECK_SECONDS = 60.0
+"""A check allowed this long or longer is announced before it runs (``classroom check``)."""
+
+END_TO_END_SECONDS = 300.0
+"""A check allowed this long or longer is an end-to-end check: it trains on a real dataset."""
+
+
+def is_end_to_end(check: Check) -> bool:
+    """True for an end-to-end check (its time limit is at least :data:`END_TO_END_SECONDS`).
+
+    The test suite runs those only with the ``slow`` and ``data`` markers.
+    """
+    return check.timeout >= END_TO_END_SECONDS
