@@ -172,7 +172,7 @@ jobs:
           path: data
           key: classroom-data-v1
       - name: Install the course package
-        run: python -m pip install ml-classroom
+        run: python -m pip install "ml-classroom[serve,data]"
       - name: Check every workbook
         run: classroom check --all
 """
