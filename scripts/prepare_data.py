@@ -25,12 +25,23 @@ originals may be read-only. A file is never left half-copied.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from classroom.data.paths import resolve_data_dir  # noqa: E402
-from classroom.data.prepare import prepare_data_dir  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+try:
+    from classroom.data.paths import resolve_data_dir  # noqa: E402
+    from classroom.data.prepare import prepare_data_dir  # noqa: E402
+except ModuleNotFoundError as missing:  # run by a Python without the project's dependencies
+    venv_python = ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        os.execv(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]])
+    sys.exit(
+        f"prepare_data: this Python lacks {missing.name!r}, which the package needs; "
+        "run 'python3 scripts/dev.py setup' first (it creates .venv, which this script then uses)"
+    )
 
 
 def main(argv=None) -> int:
