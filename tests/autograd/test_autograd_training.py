@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 
 from classroom.autograd import no_grad
 from classroom.autograd.datasets import make_moons
@@ -42,7 +42,7 @@ def test_mlp_learns_two_moons(rng):
 def test_mlp_learns_real_mnist_subset():
     # Bar: 2 epochs on 10,000 real training digits (about 2 s) halve the loss and reach
     # 88% on the first 2,000 test digits (runs with seeds 0-2 reached 90-91%).
-    require_data("mnist/train-images-idx3-ubyte.gz", "mnist/t10k-images-idx3-ubyte.gz")
+    require_dataset("mnist")
     train_images, train_labels = load_mnist("train")
     test_images, test_labels = load_mnist("test")
     x, y = mnist_as_float(train_images[:10_000]), train_labels[:10_000]

@@ -11,7 +11,7 @@ import pytest
 from classroom.check import FAIL, NOT_WRITTEN, PASS, registered_checks, run_check
 from classroom.check.core import HEADLESS_ENV
 from classroom.check.month_2 import reference_solutions
-from conftest import require_data
+from conftest import require_dataset
 
 WEEKEND = "month-2"
 WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "month-2.py"
@@ -184,7 +184,7 @@ def test_test_set_mutations(mistake, hint_id):
 @pytest.mark.slow
 @pytest.mark.data
 def test_mnist_split_reference_passes_and_plain_shuffle_fails():
-    require_data("mnist/train-labels-idx1-ubyte.gz")
+    require_dataset("mnist")
     (check,) = [check for check in registered_checks(WEEKEND) if check.name == MNIST_CHECK]
     assert run_check(check, reference_solutions()).status == PASS
     for mistake, hint_id in (("plain-shuffle", "split-not-stratified"), ("independent-draws", "split-overlap")):

@@ -18,7 +18,7 @@ import pytest
 from classroom.check import FAIL, NOT_WRITTEN, PASS, registered_checks, run_check, run_checks
 from classroom.check.core import HEADLESS_ENV
 from classroom.check.weekend_01 import reference_solutions
-from conftest import require_data
+from conftest import require_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mutants_weekend_01 import namespace  # noqa: E402
@@ -26,8 +26,6 @@ from mutants_weekend_01 import namespace  # noqa: E402
 WEEKEND = "weekend-01"
 WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-01.py"
 FAST_PIECES = ["softmax", "cross_entropy", "linear", "relu", "network", "training"]
-MNIST_FILES = [f"mnist/{name}" for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                                            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")]
 
 
 def assert_fails_with(piece: str, ns: dict, hint_id: str):
@@ -182,7 +180,7 @@ def test_learner_exception_is_an_error_row():
 @pytest.mark.slow
 @pytest.mark.data
 def test_mnist_reference_reaches_the_floor(capsys):
-    require_data(*MNIST_FILES)
+    require_dataset("mnist")
     (check,) = registered_checks(WEEKEND, "mnist")
     result = run_check(check, namespace())
     assert result.status == PASS, result
@@ -198,7 +196,7 @@ def test_mnist_reference_reaches_the_floor(capsys):
     ({"net": "no-relu"}, "mnist-accuracy-below-floor"),
 ])
 def test_mnist_mutations(mistakes, hint_id):
-    require_data(*MNIST_FILES)
+    require_dataset("mnist")
     (check,) = registered_checks(WEEKEND, "mnist")
     result = run_check(check, namespace(**mistakes))
     assert result.status == FAIL and result.hint_id == hint_id, result

@@ -18,7 +18,7 @@ import pytest
 from classroom.check import FAIL, NOT_WRITTEN, registered_checks, run_check, run_checks
 from classroom.check.core import HEADLESS_ENV
 from classroom.check.weekend_04 import reference_solutions
-from conftest import require_data
+from conftest import require_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mutants_weekend_04 import (  # noqa: E402
@@ -207,7 +207,7 @@ CNN_FAST_MUTANTS = [
 @pytest.mark.data
 @pytest.mark.parametrize("hint_id, conv", CNN_FAST_MUTANTS, ids=[m[0] for m in CNN_FAST_MUTANTS])
 def test_cnn_mutants_fail_in_the_sanity_phase(hint_id, conv):
-    require_data("cifar10")
+    require_dataset("cifar10")
     namespace = learner_solutions(Conv2d=conv)
     (result,) = run_checks(WEEKEND, namespace, "cnn")
     assert result.status == FAIL and result.hint_id == hint_id, result
@@ -217,7 +217,7 @@ def test_cnn_mutants_fail_in_the_sanity_phase(hint_id, conv):
 @pytest.mark.slow
 @pytest.mark.data
 def test_cnn_reference_clears_the_floor():
-    require_data("cifar10")
+    require_dataset("cifar10")
     (result,) = run_checks(WEEKEND, reference_solutions(), "cnn")
     assert result.passed, result
 
@@ -236,7 +236,7 @@ def test_cnn_floor_can_fail():
     a frozen first convolution, still clear a 45% floor: random convolutions with a trained
     head reach about 47%); it proves that the accuracy comparison itself can fail.
     """
-    require_data("cifar10")
+    require_dataset("cifar10")
     namespace = learner_solutions(Conv2d=_conv_variant(forward=_forward_blind_on_big_batches))
     (result,) = run_checks(WEEKEND, namespace, "cnn")
     assert result.status == FAIL and result.hint_id == "cnn-accuracy-below-floor", result

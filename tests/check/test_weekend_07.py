@@ -17,7 +17,7 @@ import pytest
 from classroom.check import FAIL, NOT_WRITTEN, PASS, registered_checks, run_check, run_checks
 from classroom.check.core import HEADLESS_ENV
 from classroom.check.weekend_07 import reference_solutions
-from conftest import require_data
+from conftest import require_dataset
 
 WEEKEND = "weekend-07"
 WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-07.py"
@@ -266,7 +266,7 @@ def test_learner_exception_is_an_error_row():
 @pytest.mark.data
 @pytest.mark.parametrize("who", ["reference", "learner-style"])
 def test_training_on_faces_passes(who):
-    require_data("celeba")
+    require_dataset("celeba")
     namespace = reference_solutions() if who == "reference" else {"loss_and_backward": make_loss()}
     (result,) = run_piece("train", namespace)
     assert result.status == PASS, result
@@ -275,6 +275,6 @@ def test_training_on_faces_passes(who):
 @pytest.mark.slow
 @pytest.mark.data
 def test_training_on_faces_without_gradients_fails():
-    require_data("celeba")
+    require_dataset("celeba")
     (result,) = run_piece("train", {"loss_and_backward": make_loss("loss-only")})
     assert result.status == FAIL and result.hint_id == "train-loss-not-decreasing", result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 
 from classroom.gradcheck import check_module_gradients
 from classroom.models.cnn import cifar_cnn
@@ -90,7 +90,7 @@ def test_cifar_cnn_matches_the_same_network_in_pytorch(torch):
 @pytest.mark.slow
 @pytest.mark.data
 def test_cifar_cnn_learns_real_cifar10_subset_well_above_chance():
-    require_data("cifar10/cifar10-jpg.tar.gz")
+    require_dataset("cifar10")
     from classroom.data import CIFAR10_MEAN, CIFAR10_STD, load_cifar10, normalize, random_crop_flip, to_float_nchw
     from classroom.optim import SGD
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_cifar10.py"
 
@@ -23,7 +23,7 @@ def load_script():
 @pytest.mark.slow
 @pytest.mark.data
 def test_train_script_writes_model_metrics_and_curves_that_reload(tmp_path):
-    require_data("cifar10/cifar10-jpg.tar.gz")
+    require_dataset("cifar10")
     script = load_script()
     out = tmp_path / "run"
     script.main([

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 from PIL import Image
 
 from classroom.config import data_dir
@@ -16,14 +16,12 @@ from classroom.data import CIFAR10_MEAN, MNIST_SHA256, file_digest, load_celeba,
 
 pytestmark = pytest.mark.data
 
-MNIST_FILES = [f"mnist/{name}.gz" for name in MNIST_SHA256]
-CIFAR10_ARCHIVE = "cifar10/cifar10-jpg.tar.gz"
 CELEBA_ARCHIVE = "celeba/celeba-10k-89x109-jpg.tar.gz"
 
 
 @pytest.mark.parametrize("split, count", [("train", 60000), ("test", 10000)])
 def test_mnist_shapes_and_label_counts(split, count):
-    require_data(*MNIST_FILES)
+    require_dataset("mnist")
     images, labels = load_mnist(split)
     assert images.shape == (count, 28, 28) and images.dtype == np.uint8
     assert labels.shape == (count,) and labels.dtype == np.int64
@@ -33,19 +31,19 @@ def test_mnist_shapes_and_label_counts(split, count):
 
 
 def test_mnist_files_match_published_checksums():
-    require_data(*MNIST_FILES)
+    require_dataset("mnist", form="gzip")  # the published checksums are of the decompressed .gz files
     for name, expected in MNIST_SHA256.items():
         assert file_digest(data_dir() / "mnist" / f"{name}.gz", decompress=True) == expected
 
 
 def test_mnist_first_test_labels_are_the_official_ones():
-    require_data(*MNIST_FILES)
+    require_dataset("mnist")
     _, labels = load_mnist("test")
     np.testing.assert_array_equal(labels[:10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9])
 
 
-def test_cifar10_from_jpeg_archive_counts_and_channel_means():
-    require_data(CIFAR10_ARCHIVE)
+def test_cifar10_counts_and_channel_means():
+    require_dataset("cifar10")  # any form: the official binary or Python archive, or the image folder
     train_images, train_labels = load_cifar10("train")
     test_images, test_labels = load_cifar10("test")
     assert train_images.shape == (50000, 32, 32, 3) and test_images.shape == (10000, 32, 32, 3)
@@ -57,7 +55,7 @@ def test_cifar10_from_jpeg_archive_counts_and_channel_means():
 
 
 def test_celeba_first_faces_are_centre_crops():
-    require_data(CELEBA_ARCHIVE)
+    require_dataset("celeba", form="celeba-10k-89x109-jpg.tar.gz")  # opens one file of the offline archive
     faces = load_celeba(size=64, limit=500)
     assert faces.shape == (500, 64, 64, 3) and faces.dtype == np.uint8
     import tarfile
@@ -70,7 +68,7 @@ def test_celeba_first_faces_are_centre_crops():
 
 
 def test_celeba_all_ten_thousand_faces():
-    require_data(CELEBA_ARCHIVE)
+    require_dataset("celeba", form="celeba-10k-89x109-jpg.tar.gz")  # the official zip has 202,599
     faces = load_celeba(size=64)
     assert faces.shape == (10000, 64, 64, 3)
     sample = faces[::100].astype(np.float32)  # 100 faces keep the check fast

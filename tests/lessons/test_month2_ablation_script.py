@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "month2_ablation.py"
 
@@ -22,7 +22,7 @@ def load_script():
 @pytest.mark.slow
 @pytest.mark.data
 def test_month2_ablation_scores_on_validation_tests_once_and_exports_a_servable_model(tmp_path):
-    require_data("cifar10/cifar10-jpg.tar.gz")
+    require_dataset("cifar10")
     out = tmp_path / "month2"
     arguments = [
         "--train-per-class", "40", "--test-per-class", "20", "--epochs", "1", "--widths", "8", "16",

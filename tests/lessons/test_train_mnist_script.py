@@ -7,15 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_mnist.py"
-MNIST_FILES = (
-    "mnist/train-images-idx3-ubyte.gz",
-    "mnist/train-labels-idx1-ubyte.gz",
-    "mnist/t10k-images-idx3-ubyte.gz",
-    "mnist/t10k-labels-idx1-ubyte.gz",
-)
 
 
 def load_script():
@@ -28,7 +22,7 @@ def load_script():
 @pytest.mark.slow
 @pytest.mark.data
 def test_train_mnist_script_writes_metrics_and_a_model_the_server_accepts(tmp_path):
-    require_data(*MNIST_FILES)
+    require_dataset("mnist")
     out = tmp_path / "mnist"
     load_script().main([
         "--hidden", "64", "--epochs", "3", "--lr", "3e-3", "--train-limit", "3000", "--val-size", "500",

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 
 from classroom.gradcheck import numerical_gradient
 from classroom.io import load_model, save_model
@@ -215,7 +215,7 @@ def test_image_grid_tiles_images_with_white_padding():
 @pytest.mark.slow
 @pytest.mark.data
 def test_held_out_elbo_improves_on_real_faces_within_seconds():
-    require_data("celeba/celeba-10k-89x109-jpg.tar.gz")
+    require_dataset("celeba")
     from classroom.data import load_celeba
 
     faces = load_celeba(size=16, limit=512)

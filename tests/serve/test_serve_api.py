@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import require_data
+from conftest import require_dataset
 from serve_helpers import (
     MNIST_PREPROCESS,
     encode,
@@ -55,7 +55,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def mnist(tmp_path_factory):
     """Train an MLP on real MNIST, export it, and pick confidently right test digits."""
-    require_data("mnist/train-images-idx3-ubyte.gz", "mnist/t10k-images-idx3-ubyte.gz")
+    require_dataset("mnist")
     from classroom.data import load_mnist
     from classroom.models.mlp import MLP
     from classroom.serve.model_file import export_model

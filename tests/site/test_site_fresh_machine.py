@@ -8,7 +8,10 @@ data directory points at an empty folder, and the site is built twice:
   admonition naming the dataset and the data directory, and the log ends
   with one summary;
 * as CI and the deploy build it (``--strict``): the build fails and the
-  message names the dataset.
+  message names the dataset;
+* as a pull request's CI builds it on a day a host refused a download
+  (``--strict`` in quick mode with ``CLASSROOM_DATA_UNAVAILABLE``): only the
+  datasets named there may be placeholders.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def fresh_copy(tmp_path_factory):
     return project, data
 
 
-def _build(project, data, site, *, strict: bool, placeholders: bool):
+def _build(project, data, site, *, strict: bool, placeholders: bool, unavailable: str | None = None):
     env = dict(os.environ)
     env.update(
         CLASSROOM_DATA=str(data),
@@ -50,6 +53,9 @@ def _build(project, data, site, *, strict: bool, placeholders: bool):
         PYTHONWARNINGS="ignore::DeprecationWarning",
     )
     env.pop("CLASSROOM_MISSING_DATA", None)
+    env.pop("CLASSROOM_DATA_UNAVAILABLE", None)
+    if unavailable is not None:
+        env["CLASSROOM_DATA_UNAVAILABLE"] = unavailable
     if placeholders:
         env["CLASSROOM_MISSING_DATA"] = "placeholder"
     command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)]
@@ -108,3 +114,23 @@ def test_a_strict_build_fails_and_names_the_missing_dataset(fresh_copy, tmp_path
     assert "is not in the data directory" in log
     assert str(data) in log
     assert "a strict build needs every dataset" in log
+
+
+def test_a_strict_quick_build_shows_placeholders_for_datasets_ci_could_not_fetch(fresh_copy, tmp_path):
+    project, data = fresh_copy
+    site = tmp_path / "site-excused"
+    result = _build(project, data, site, strict=True, placeholders=False, unavailable="mnist,cifar10,celeba")
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    assert "show a missing-dataset placeholder" in log
+    page = (site / "weekends" / "01-numpy-network" / "mnist_two_layer" / "index.html").read_text(encoding="utf-8")
+    assert "missing-dataset" in page
+
+
+def test_a_strict_build_excuses_only_the_datasets_named(fresh_copy, tmp_path):
+    project, data = fresh_copy
+    result = _build(project, data, tmp_path / "site-one-excused", strict=True, placeholders=False, unavailable="celeba")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "excuses only ['CelebA']" in log
+    assert "MNIST is not in the data directory" in log or "CIFAR-10 is not in the data directory" in log

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require_data
+from conftest import require_dataset
 
 from classroom.metrics import accuracy
 from classroom.nn import CrossEntropyLoss, Flatten, Linear, ReLU, Sequential
@@ -21,12 +21,7 @@ TEST_ACCURACY_BAR = 0.85
 @pytest.mark.slow
 @pytest.mark.data
 def test_mlp_on_2000_mnist_images_reaches_85_percent_test_accuracy_in_3_epochs():
-    require_data(
-        "mnist/train-images-idx3-ubyte.gz",
-        "mnist/train-labels-idx1-ubyte.gz",
-        "mnist/t10k-images-idx3-ubyte.gz",
-        "mnist/t10k-labels-idx1-ubyte.gz",
-    )
+    require_dataset("mnist")
     from classroom.data import MNIST_MEAN, MNIST_STD, load_mnist
 
     def normalise(images):
