@@ -247,7 +247,6 @@ def execute_notebook(notebook_path: Path, output_path: Path, quick: bool) -> flo
         and the error.
     """
     import jupytext
-    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 

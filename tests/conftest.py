@@ -6,12 +6,17 @@
   dataset named in ``CLASSROOM_DATA_UNAVAILABLE`` (the workflow sets it when a
   host refuses a download) is skipped in CI too, with the reason.
 * ``rng`` fixture: a seeded ``numpy.random.Generator``.
+* ``load_script(name)``: import ``scripts/<name>.py`` (scripts are not part of the package).
+* ``forbid_network(monkeypatch)``: make any real network connection fail the test.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +24,29 @@ import pytest
 from classroom.config import data_dir
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def load_script(name: str):
+    """Import ``scripts/<name>.py`` as a module named ``name``, to call its ``main()`` in-process."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def forbid_network(monkeypatch) -> None:
+    """Fail the test on any real network connection, and drop a ``CLASSROOM_DOWNLOAD`` set outside.
+
+    Use it in an autouse fixture of a module whose code could download.
+    """
+    from classroom.data.paths import DOWNLOAD_ENV_VAR
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test tried to open a real network connection")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.delenv(DOWNLOAD_ENV_VAR, raising=False)
 
 
 @pytest.fixture

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_dataset
+from conftest import load_script, require_dataset
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_cifar10.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_cifar10", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT_NAME = "train_cifar10"
 
 
 @pytest.mark.slow
 @pytest.mark.data
 def test_train_script_writes_model_metrics_and_curves_that_reload(tmp_path):
     require_dataset("cifar10")
-    script = load_script()
+    script = load_script(SCRIPT_NAME)
     out = tmp_path / "run"
     script.main([
         "--limit", "600", "--test-limit", "300", "--epochs", "2", "--batch-size", "100",

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import socket
 import sys
 import types
 import zipfile
 
 import numpy as np
 import pytest
+from conftest import forbid_network
 from synthetic_datasets import image_bytes
 
 import classroom.data.celeba as celeba_module
@@ -75,11 +75,8 @@ class FakeGdown(types.ModuleType):
 
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a test tried to open a real network connection")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.delenv(DOWNLOAD_ENV_VAR, raising=False)
+    """No real network, and no CLASSROOM_DOWNLOAD from the environment."""
+    forbid_network(monkeypatch)
 
 
 def install(monkeypatch, fake) -> FakeGdown:

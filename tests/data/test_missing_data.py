@@ -9,17 +9,16 @@ line, indented by four spaces, and in ``error.commands``.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import pickle
 import re
 import shlex
-import socket
 import tarfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import forbid_network, load_script
 from synthetic_datasets import FakeResponse, idx_bytes, write_tar_gz
 
 import classroom.data.cifar10 as cifar10_module
@@ -40,20 +39,8 @@ LOADERS = {
 
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
-    """No real network, and no CLASSROOM_DOWNLOAD leaking in from the environment."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a test tried to open a real network connection")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.delenv(DOWNLOAD_ENV_VAR, raising=False)
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """No real network, and no CLASSROOM_DOWNLOAD from the environment."""
+    forbid_network(monkeypatch)
 
 
 @pytest.mark.parametrize("dataset", list(LOADERS))

@@ -6,26 +6,19 @@ reads them, they hold small synthetic data in the real format.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_script
 from synthetic_datasets import image_bytes, write_tar_gz
 
 from classroom.data import load_celeba
 from classroom.data.prepare import prepare_data_dir
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 prepare_script = load_script("prepare_data")

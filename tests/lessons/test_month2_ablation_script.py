@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-from conftest import require_dataset
+from conftest import load_script, require_dataset
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "month2_ablation.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("month2_ablation", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT_NAME = "month2_ablation"
 
 
 @pytest.mark.slow
@@ -28,7 +19,7 @@ def test_month2_ablation_scores_on_validation_tests_once_and_exports_a_servable_
         "--train-per-class", "40", "--test-per-class", "20", "--epochs", "1", "--widths", "8", "16",
         "--seeds", "0", "1", "--threads", "1", "--folder", str(tmp_path / "folder"), "--out", str(out),
     ]
-    assert load_script().main(arguments) == 0
+    assert load_script(SCRIPT_NAME).main(arguments) == 0
 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["command"] == "python scripts/month2_ablation.py " + " ".join(arguments)
@@ -60,5 +51,5 @@ def test_month2_ablation_scores_on_validation_tests_once_and_exports_a_servable_
 )
 def test_month2_ablation_rejects_bad_options(arguments, message, capsys):
     with pytest.raises(SystemExit):
-        load_script().parse_args(arguments)
+        load_script(SCRIPT_NAME).parse_args(arguments)
     assert message in capsys.readouterr().err

@@ -7,16 +7,14 @@ binary records); the last test reads the real CIFAR-10 from the data directory.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
-import socket
 import tarfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_dataset
+from conftest import forbid_network, load_script, require_dataset
 from PIL import Image
 
 import classroom.data.cifar10 as cifar10_module
@@ -25,13 +23,6 @@ from classroom.data import CIFAR10_CLASSES, MissingDataError, load_image_folder,
 from classroom.data.paths import DOWNLOAD_ENV_VAR
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 subset_script = load_script("make_image_folder_subset")
@@ -127,12 +118,7 @@ def test_make_subset_rejects_bad_requests(archive, tmp_path, classes, train_per_
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     """No real network, and no CLASSROOM_DOWNLOAD from the environment."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a test tried to open a real network connection")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.delenv(DOWNLOAD_ENV_VAR, raising=False)
+    forbid_network(monkeypatch)
 
 
 def binary_archive(rng, per_batch: int = 20) -> tuple[bytes, dict]:

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-from conftest import require_dataset
+from conftest import load_script, require_dataset
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_mnist.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_mnist", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT_NAME = "train_mnist"
 
 
 @pytest.mark.slow
@@ -24,7 +15,7 @@ def load_script():
 def test_train_mnist_script_writes_metrics_and_a_model_the_server_accepts(tmp_path):
     require_dataset("mnist")
     out = tmp_path / "mnist"
-    load_script().main([
+    load_script(SCRIPT_NAME).main([
         "--hidden", "64", "--epochs", "3", "--lr", "3e-3", "--train-limit", "3000", "--val-size", "500",
         "--threads", "1", "--out", str(out),
     ])
@@ -52,7 +43,7 @@ def test_train_mnist_script_writes_metrics_and_a_model_the_server_accepts(tmp_pa
 
 
 def test_train_mnist_script_rejects_non_positive_sizes(capsys):
-    script = load_script()
+    script = load_script(SCRIPT_NAME)
     with pytest.raises(SystemExit):
         script.parse_arguments(["--epochs", "0"])
     assert "must be positive" in capsys.readouterr().err

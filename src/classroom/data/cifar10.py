@@ -118,9 +118,28 @@ def parse_cifar10_batch(data: bytes, *, source: str) -> tuple[np.ndarray, np.nda
     return np.ascontiguousarray(images), labels
 
 
-def _decode_binary(source: Path, split: str) -> dict[str, np.ndarray]:
-    """Read the binary batches of a split from the extracted folder or the archive."""
-    wanted = cifar10_batch_names(split)
+def _read_batch_files(source: Path, wanted: list[str], version: str) -> list[tuple[str, bytes]]:
+    """Read the batch files ``wanted`` from an extracted folder or an archive, in that order.
+
+    Parameters
+    ----------
+    source : pathlib.Path
+        The extracted ``cifar-10-batches-*`` folder, or the official ``.tar.gz``.
+    wanted : list of str
+        Batch file names, e.g. ``["data_batch_1.bin", ...]``.
+    version : {"binary", "Python"}
+        For the error message when the archive lacks a batch.
+
+    Returns
+    -------
+    list of (str, bytes)
+        Each batch's description (for error messages) and its bytes.
+
+    Raises
+    ------
+    CorruptDataError
+        A batch is missing, or the archive is unreadable or truncated.
+    """
     contents = {}
     if source.is_dir():
         for name in wanted:
@@ -139,12 +158,22 @@ def _decode_binary(source: Path, split: str) -> dict[str, np.ndarray]:
             raise CorruptDataError(f"{source}: unreadable or truncated archive ({error}); fetch it again") from None
         absent = [name for name in wanted if name not in contents]
         if absent:
-            raise CorruptDataError(f"{source}: the archive lacks {absent}; is it the CIFAR-10 binary version?")
-    parts = [parse_cifar10_batch(data, source=name) for name, data in (contents[batch] for batch in wanted)]
+            raise CorruptDataError(f"{source}: the archive lacks {absent}; is it the CIFAR-10 {version} version?")
+    return [contents[name] for name in wanted]
+
+
+def _concatenate_batches(parts: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """``{"images": (N, 32, 32, 3) uint8, "labels": (N,) int64}`` from per-batch ``(images, labels)``."""
     return {
         "images": np.concatenate([images for images, _ in parts]),
         "labels": np.concatenate([labels for _, labels in parts]),
     }
+
+
+def _decode_binary(source: Path, split: str) -> dict[str, np.ndarray]:
+    """Read the binary batches of a split from the extracted folder or the archive."""
+    files = _read_batch_files(source, cifar10_batch_names(split), "binary")
+    return _concatenate_batches([parse_cifar10_batch(data, source=name) for name, data in files])
 
 
 _PICKLE_GLOBALS = {
@@ -218,30 +247,8 @@ def parse_cifar10_python_batch(data: bytes, *, source: str) -> tuple[np.ndarray,
 def _decode_python(source: Path, split: str) -> dict[str, np.ndarray]:
     """Read the pickled batches of a split from the extracted folder or the archive."""
     wanted = [name.removesuffix(".bin") for name in cifar10_batch_names(split)]
-    contents = {}
-    if source.is_dir():
-        for name in wanted:
-            path = source / name
-            if not path.is_file():
-                raise CorruptDataError(f"{source}: {name} is missing; the folder should hold {wanted}")
-            contents[name] = (str(path), path.read_bytes())
-    else:
-        try:
-            with tarfile.open(source, mode="r|*") as archive:
-                for member in archive:
-                    base = PurePosixPath(member.name).name
-                    if member.isfile() and base in wanted:
-                        contents[base] = (f"{member.name} in {source}", archive.extractfile(member).read())
-        except (tarfile.TarError, EOFError, OSError) as error:
-            raise CorruptDataError(f"{source}: unreadable or truncated archive ({error}); fetch it again") from None
-        absent = [name for name in wanted if name not in contents]
-        if absent:
-            raise CorruptDataError(f"{source}: the archive lacks {absent}; is it the CIFAR-10 Python version?")
-    parts = [parse_cifar10_python_batch(data, source=name) for name, data in (contents[batch] for batch in wanted)]
-    return {
-        "images": np.concatenate([images for images, _ in parts]),
-        "labels": np.concatenate([labels for _, labels in parts]),
-    }
+    files = _read_batch_files(source, wanted, "Python")
+    return _concatenate_batches([parse_cifar10_python_batch(data, source=name) for name, data in files])
 
 
 def classify_cifar10_source(path: str | os.PathLike) -> tuple[str, Path] | None:
