@@ -40,12 +40,12 @@ from pathlib import Path
 import numpy as np
 
 from classroom.data import load_mnist, mnist_as_float
-from classroom.metrics import accuracy
+from classroom.evaluation.metrics import accuracy
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import Adam
 from classroom.train import Trainer
-from classroom.atomic import write_json
+from classroom.io.atomic import write_json
 from classroom.config import limit_blas_threads
 
 

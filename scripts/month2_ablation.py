@@ -46,8 +46,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from classroom.ablation_plots import plot_ablation  # noqa: E402
-from classroom.atomic import atomic_write  # noqa: E402
+from classroom.plots.ablation import plot_ablation  # noqa: E402
+from classroom.io.atomic import atomic_write  # noqa: E402
 from classroom.config import limit_blas_threads  # noqa: E402
 from classroom.data import (  # noqa: E402
     cache_dir,
@@ -57,8 +57,8 @@ from classroom.data import (  # noqa: E402
     stratified_split,
     to_float_nchw,
 )
-from classroom.experiments import HeldOutTestSet, run_ablation  # noqa: E402
-from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix  # noqa: E402
+from classroom.evaluation.experiments import HeldOutTestSet, run_ablation  # noqa: E402
+from classroom.evaluation.metrics import accuracy, bootstrap_ci, confusion_matrix  # noqa: E402
 from classroom.models.cnn import cifar_cnn  # noqa: E402
 from classroom.nn import CrossEntropyLoss  # noqa: E402
 from classroom.optim import SGD  # noqa: E402

@@ -32,7 +32,7 @@ from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import SGD, Adam, AdamW, RMSprop
 from classroom.train import Trainer
-from classroom.atomic import write_json
+from classroom.io.atomic import write_json
 
 #: name -> (optimizer class, keyword arguments). The learning rates are each
 #: optimizer's usual starting point, not tuned on this problem.

@@ -52,7 +52,7 @@ from classroom.data import (  # noqa: E402
     random_crop_flip,
     to_float_nchw,
 )
-from classroom.atomic import atomic_write, write_json  # noqa: E402
+from classroom.io.atomic import atomic_write, write_json  # noqa: E402
 from classroom.io import save_model  # noqa: E402
 from classroom.models.cnn import cifar_cnn  # noqa: E402
 from classroom.nn.parallel import use_threads  # noqa: E402

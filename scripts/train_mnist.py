@@ -37,14 +37,14 @@ from pathlib import Path
 import numpy as np
 
 from classroom.data import load_mnist, mnist_as_float, stratified_split
-from classroom.metrics import bootstrap_ci
+from classroom.evaluation.metrics import bootstrap_ci
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import Adam
 from classroom.optim.lr_scheduler import CosineAnnealingLR
 from classroom.serve.model_file import export_model
 from classroom.train import Callback, EarlyStopping, Trainer
-from classroom.atomic import write_json
+from classroom.io.atomic import write_json
 from classroom.config import limit_blas_threads
 
 ROOT = Path(__file__).resolve().parents[1]

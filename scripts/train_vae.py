@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from classroom.data import load_celeba, to_float_nchw  # noqa: E402
-from classroom.atomic import atomic_write, write_json  # noqa: E402
+from classroom.io.atomic import atomic_write, write_json  # noqa: E402
 from classroom.io import save_model  # noqa: E402
 from classroom.models.vae import ConvVAE, MLPVAE, evaluate_vae, image_grid, train_vae  # noqa: E402
 

@@ -42,7 +42,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 import classroom
-from classroom.ablation_plots import plot_ablation
+from classroom.plots.ablation import plot_ablation
 from classroom.config import quick_mode
 from classroom.data import (
     cache_dir,
@@ -53,8 +53,8 @@ from classroom.data import (
     stratified_split,
     to_float_nchw,
 )
-from classroom.experiments import HeldOutTestSet, TestSetReuseError, run_ablation
-from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix
+from classroom.evaluation.experiments import HeldOutTestSet, TestSetReuseError, run_ablation
+from classroom.evaluation.metrics import accuracy, bootstrap_ci, confusion_matrix
 from classroom.models.cnn import cifar_cnn
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import SGD

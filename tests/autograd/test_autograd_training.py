@@ -7,7 +7,7 @@ import pytest
 from conftest import require_dataset
 
 from classroom.autograd import no_grad
-from classroom.autograd.datasets import make_moons
+from classroom.data.synthetic import make_moons
 from classroom.autograd.nn import MLP, cross_entropy
 from classroom.data import batches, load_mnist, mnist_as_float
 from classroom.optim import Adam

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import require_dataset
 
-from classroom.gradcheck import check_module_gradients
+from classroom.nn.gradcheck import check_module_gradients
 from classroom.models.cnn import cifar_cnn
 from classroom.nn import BatchNorm2d, Conv2d, CrossEntropyLoss
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from classroom.gradcheck import check_module_gradients
+from classroom.nn.gradcheck import check_module_gradients
 from classroom.models.cnn import cifar_cnn
 from classroom.nn import BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d
 from classroom.nn import parallel

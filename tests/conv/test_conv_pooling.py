@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from gradient_helpers import to_torch
 
-from classroom.gradcheck import check_module_gradients
+from classroom.nn.gradcheck import check_module_gradients
 from classroom.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 # (shape, kernel, stride, padding)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from gradient_helpers import assert_gradients_match_torch, copy_parameters_to_torch, to_torch
 
-from classroom.gradcheck import check_module_gradients
+from classroom.nn.gradcheck import check_module_gradients
 from classroom.nn.conv_transpose import ConvTranspose2d
 
 # (batch, in_channels, out_channels, height, width, kernel, stride, padding, output_padding, bias)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import require_dataset
 
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 from classroom.io import load_model, save_model
 from classroom.models.vae import (
     MLPVAE,

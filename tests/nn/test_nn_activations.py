@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from classroom.gradcheck import check_module_gradients
+from classroom.nn.gradcheck import check_module_gradients
 from classroom.nn import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 
 ACTIVATIONS = {

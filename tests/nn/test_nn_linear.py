@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from classroom.gradcheck import check_module_gradients
+from classroom.nn.gradcheck import check_module_gradients
 from classroom.nn import Linear, Parameter
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 from classroom.nn import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 
 REDUCTIONS = ["mean", "sum", "none"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from trainer_helpers import make_mlp, make_trainer, synthetic_blobs
 
-import classroom.atomic
+import classroom.io.atomic
 import classroom.io
 from classroom.train import Callback, EarlyStopping, ModelCheckpoint, load_checkpoint, save_checkpoint
 
@@ -142,7 +142,7 @@ def test_crash_while_replacing_file_keeps_previous_checkpoint_and_leaves_no_temp
     def crash(source, destination):
         raise OSError("simulated power cut during os.replace")
 
-    monkeypatch.setattr(classroom.atomic.os, "replace", crash)
+    monkeypatch.setattr(classroom.io.atomic.os, "replace", crash)
     with pytest.raises(OSError, match="simulated power cut"):
         trainer.save_checkpoint(path)
     monkeypatch.undo()
@@ -168,10 +168,10 @@ def test_crash_halfway_through_writing_keeps_previous_checkpoint(tmp_path, monke
         file.write(b"PK\x03\x04 half of a zip file")  # some bytes reach the temp file...
         raise KeyboardInterrupt  # ...then the user presses Ctrl-C
 
-    monkeypatch.setattr(classroom.io.np, "savez", savez_that_dies_midway)
+    monkeypatch.setattr(classroom.io.model_files.np, "savez", savez_that_dies_midway)
     with pytest.raises(KeyboardInterrupt):
         trainer.save_checkpoint(path)
-    monkeypatch.setattr(classroom.io.np, "savez", real_savez)
+    monkeypatch.setattr(classroom.io.model_files.np, "savez", real_savez)
 
     assert path.read_bytes() == bytes_before
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.npz"]

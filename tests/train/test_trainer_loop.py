@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from trainer_helpers import make_mlp, make_trainer, synthetic_blobs
 
-from classroom.metrics import accuracy
+from classroom.evaluation.metrics import accuracy
 from classroom.nn import CrossEntropyLoss, Linear, MSELoss
 from classroom.optim import SGD
 from classroom.optim.lr_scheduler import OneCycleLR, StepLR

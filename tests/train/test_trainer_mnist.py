@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import require_dataset
 
-from classroom.metrics import accuracy
+from classroom.evaluation.metrics import accuracy
 from classroom.nn import CrossEntropyLoss, Flatten, Linear, ReLU, Sequential
 from classroom.optim import Adam
 from classroom.train import EarlyStopping, Trainer

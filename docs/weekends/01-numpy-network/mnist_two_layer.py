@@ -18,7 +18,7 @@
 # handwritten digits. Every piece is plain NumPy from the course package
 # `classroom`: the layers (`classroom.nn`), the optimizer (`classroom.optim`),
 # the training loop (`classroom.train`), the data (`classroom.data`) and the
-# metrics (`classroom.metrics`). The notebook tells the story; the package
+# metrics (`classroom.evaluation.metrics`). The notebook tells the story; the package
 # holds the code, with tests.
 #
 # The plan:
@@ -46,8 +46,8 @@ import numpy as np
 import classroom
 from classroom.config import quick_mode, project_root
 from classroom.data import load_mnist, mnist_as_float, stratified_split
-from classroom.gradcheck import check_module_gradients, numerical_gradient
-from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix
+from classroom.nn.gradcheck import check_module_gradients, numerical_gradient
+from classroom.evaluation.metrics import accuracy, bootstrap_ci, confusion_matrix
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import Adam

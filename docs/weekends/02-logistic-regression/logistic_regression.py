@@ -38,13 +38,13 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from classroom.config import quick_mode
-from classroom.tables import markdown_table
+from classroom.evaluation.tables import markdown_table
 from classroom.data import load_iris, stratified_split
-from classroom.metrics import accuracy, confusion_matrix
+from classroom.evaluation.metrics import accuracy, confusion_matrix
 from classroom.models.logistic import BinaryLogisticRegression, SoftmaxRegression
 from classroom.nn import functional as F
 from classroom.plots import plot_confusion_matrix
-from classroom.plots_2d import plot_decision_boundary
+from classroom.plots.plane import plot_decision_boundary
 
 # scikit-learn is only a comparison peer here; the package never imports it.
 from sklearn.linear_model import LogisticRegression

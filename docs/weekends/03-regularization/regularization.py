@@ -44,7 +44,7 @@ import numpy as np
 import classroom
 from classroom.config import quick_mode, project_root
 from classroom.data import load_mnist, mnist_as_float, stratified_split
-from classroom.metrics import accuracy
+from classroom.evaluation.metrics import accuracy
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import SGD

@@ -57,8 +57,8 @@ from classroom.data import (
     stratified_split,
     to_float_nchw,
 )
-from classroom.gradcheck import check_module_gradients
-from classroom.metrics import accuracy, bootstrap_ci, confusion_matrix
+from classroom.nn.gradcheck import check_module_gradients
+from classroom.evaluation.metrics import accuracy, bootstrap_ci, confusion_matrix
 from classroom.models.cnn import cifar_cnn
 from classroom.nn import Conv2d, CrossEntropyLoss
 from classroom.nn.im2col import im2col

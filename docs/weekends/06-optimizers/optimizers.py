@@ -51,14 +51,14 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from classroom.config import quick_mode
-from classroom.tables import markdown_table
+from classroom.evaluation.tables import markdown_table
 from classroom.data import MNIST_MEAN, MNIST_STD, load_mnist, mnist_as_float, stratified_split
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss, Parameter
 from classroom.optim import SGD, Adam, AdamW, RMSprop
 from classroom.plots import compare_histories
-from classroom.plots_2d import plot_trajectories
-from classroom.surfaces import Quadratic, Rosenbrock, run_optimizer_on_surface
+from classroom.plots.plane import plot_trajectories
+from classroom.optim.surfaces import Quadratic, Rosenbrock, run_optimizer_on_surface
 from classroom.train import Trainer
 
 try:  # PyTorch is only a reference to compare with; the notebook runs without it.

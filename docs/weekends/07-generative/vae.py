@@ -43,7 +43,7 @@ from PIL import Image
 
 from classroom.config import quick_mode, project_root
 from classroom.data import load_celeba, to_float_nchw
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 from classroom.models.vae import (
     ConvVAE,
     gaussian_kl,

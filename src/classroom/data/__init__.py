@@ -33,6 +33,7 @@ from .iris import Iris, load_iris
 from .mnist import MNIST_MEAN, MNIST_SHA256, MNIST_STD, load_mnist
 from .paths import cache_dir, resolve_data_dir
 from .splits import stratified_split
+from .synthetic import make_moons
 from .subset import make_image_folder_subset
 from .transforms import mnist_as_float, normalize, to_float_nchw
 
@@ -58,6 +59,7 @@ __all__ = [
     "load_cifar10",
     "load_image_folder",
     "load_iris",
+    "make_moons",
     "load_mnist",
     "make_image_folder_subset",
     "mnist_as_float",

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classroom.atomic import atomic_write
+from classroom.io.atomic import atomic_write
 
 # Temporary files are created private (0600); finished files are readable by all.
 

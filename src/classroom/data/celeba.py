@@ -43,7 +43,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from tqdm import tqdm
 
-from classroom.atomic import atomic_write
+from classroom.io.atomic import atomic_write
 
 from .cache import cached, cache_key, read_cache
 from .download import file_digest

@@ -17,7 +17,7 @@ from urllib.request import urlopen
 
 from tqdm import tqdm
 
-from classroom.atomic import atomic_write
+from classroom.io.atomic import atomic_write
 
 from .errors import ChecksumError, CorruptDataError
 

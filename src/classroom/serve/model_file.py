@@ -40,7 +40,7 @@ from typing import Mapping
 import numpy as np
 
 from classroom import io as model_io
-from classroom.atomic import atomic_write
+from classroom.io.atomic import atomic_write
 from classroom.models.registry import build_model
 from classroom.serve.images import Preprocessing
 

@@ -30,7 +30,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..metrics import accuracy
+from ..evaluation.metrics import accuracy
 from .callbacks import Callback, History, NaNGuard, ProgressBar
 from .checkpoint import load_checkpoint, save_checkpoint
 

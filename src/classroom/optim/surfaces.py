@@ -14,7 +14,7 @@ This module gives
   ``Parameter`` and lets any ``classroom.optim`` optimizer walk it downhill,
   recording every position in a :class:`Trajectory`.
 
-Plots of surfaces and trajectories are in ``classroom.plots_2d``.
+Plots of surfaces and trajectories are in ``classroom.plots.plane``.
 
 Examples
 --------
@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from .nn import Parameter
+from ..nn import Parameter
 
 __all__ = [
     "Himmelblau",

@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import accuracy_score
 from sklearn.metrics import confusion_matrix as sklearn_confusion_matrix
 
-from classroom.metrics import ConfidenceInterval, accuracy, bootstrap_ci, confusion_matrix
+from classroom.evaluation.metrics import ConfidenceInterval, accuracy, bootstrap_ci, confusion_matrix
 
 
 @pytest.mark.parametrize("n_samples, n_classes", [(1, 2), (17, 3), (500, 10)])

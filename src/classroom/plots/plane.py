@@ -8,7 +8,7 @@ Two kinds of pictures need a 2-D grid of points:
 * :func:`plot_decision_boundary` colours every point of the plane by the
   class a model predicts there (weekend 2), with the data on top;
 * :func:`plot_surface_contours` and :func:`plot_trajectories` draw the
-  contour map of a :class:`classroom.surfaces.Surface` and the paths that
+  contour map of a :class:`classroom.optim.surfaces.Surface` and the paths that
   optimizers take across it (weekend 6).
 
 The grids are built by :func:`decision_grid` and :func:`surface_grid`, which
@@ -22,6 +22,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ._matplotlib import pyplot as _pyplot
+
 __all__ = [
     "decision_grid",
     "plot_decision_boundary",
@@ -31,16 +33,6 @@ __all__ = [
 ]
 
 
-def _pyplot():
-    """Import matplotlib.pyplot, or explain how to install it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "plotting needs matplotlib; install it with `pip install matplotlib` "
-            "(it is part of the docs extra: `pip install -e .[docs]`)"
-        ) from error
-    return plt
 
 
 def _check_resolution(resolution: int) -> int:
@@ -205,7 +197,7 @@ def surface_grid(surface, *, x_range=None, y_range=None, resolution: int = 200):
 
     Parameters
     ----------
-    surface : classroom.surfaces.Surface
+    surface : classroom.optim.surfaces.Surface
         Anything with ``value(x, y)`` that works on arrays.
     x_range, y_range : tuple of float, optional
         ``(low, high)``; default the surface's own ``x_range`` / ``y_range``.
@@ -240,7 +232,7 @@ def plot_surface_contours(
 
     Parameters
     ----------
-    surface : classroom.surfaces.Surface
+    surface : classroom.optim.surfaces.Surface
         The function to draw.
     ax : matplotlib Axes, optional
         Where to draw; default a new figure.
@@ -297,7 +289,7 @@ def plot_trajectories(
 
     Parameters
     ----------
-    surface : classroom.surfaces.Surface
+    surface : classroom.optim.surfaces.Surface
         The surface the paths were run on.
     trajectories : mapping of str to Trajectory or ndarray of shape (n_points, 2)
         One path per label (e.g. ``{"SGD": path, "Adam": other_path}``).

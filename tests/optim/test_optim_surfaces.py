@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from classroom.optim import SGD, Adam, RMSprop
-from classroom.surfaces import Himmelblau, Quadratic, Rosenbrock, Trajectory, run_optimizer_on_surface
+from classroom.optim.surfaces import Himmelblau, Quadratic, Rosenbrock, Trajectory, run_optimizer_on_surface
 
 SURFACES = [Rosenbrock(), Rosenbrock(a=-0.5, b=10.0), Quadratic(), Quadratic(condition=3.0), Himmelblau()]
 

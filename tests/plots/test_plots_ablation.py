@@ -1,4 +1,4 @@
-"""Smoke tests of classroom.ablation_plots with the Agg backend (synthetic scores)."""
+"""Smoke tests of classroom.plots.ablation with the Agg backend (synthetic scores)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is needed to d
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from classroom.ablation_plots import plot_ablation  # noqa: E402
-from classroom.experiments import run_ablation  # noqa: E402
+from classroom.plots.ablation import plot_ablation  # noqa: E402
+from classroom.evaluation.experiments import run_ablation  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Synthetic two-dimensional data for trying the engine out (labelled synthetic everywhere it is used)."""
+"""Synthetic datasets: small, generated, and labelled synthetic wherever they are used (the real ones are in the other modules)."""
 
 from __future__ import annotations
 

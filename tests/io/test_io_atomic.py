@@ -1,11 +1,11 @@
-"""``classroom.atomic.atomic_write``: all of the new file, or the old one untouched."""
+"""``classroom.io.atomic.atomic_write``: all of the new file, or the old one untouched."""
 
 import os
 import stat
 
 import pytest
 
-from classroom.atomic import atomic_write
+from classroom.io.atomic import atomic_write
 
 
 def test_atomic_write_replaces_the_file_when_the_block_succeeds(tmp_path):
@@ -53,7 +53,7 @@ def test_atomic_write_rejects_append_mode(tmp_path):
 def test_write_json_writes_readable_json_and_keeps_the_old_file_on_failure(tmp_path):
     import json
 
-    from classroom.atomic import write_json
+    from classroom.io.atomic import write_json
 
     target = tmp_path / "metrics.json"
     write_json(target, {"accuracy": 0.98, "epochs": [1, 2]})

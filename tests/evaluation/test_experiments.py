@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from classroom.experiments import (
+from classroom.evaluation.experiments import (
     HeldOutTestSet,
     TestSetReuseError,
     run_ablation,

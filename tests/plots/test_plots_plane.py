@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from classroom.optim import SGD, Adam
-from classroom.plots_2d import (
+from classroom.plots.plane import (
     decision_grid,
     plot_decision_boundary,
     plot_surface_contours,
     plot_trajectories,
     surface_grid,
 )
-from classroom.surfaces import Quadratic, Rosenbrock, run_optimizer_on_surface
+from classroom.optim.surfaces import Quadratic, Rosenbrock, run_optimizer_on_surface
 
 
 @pytest.fixture

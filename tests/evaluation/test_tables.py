@@ -1,8 +1,8 @@
-"""``classroom.tables.markdown_table``."""
+"""``classroom.evaluation.tables.markdown_table``."""
 
 import pytest
 
-from classroom.tables import markdown_table
+from classroom.evaluation.tables import markdown_table
 
 
 def test_markdown_table_formats_header_separator_and_rows():

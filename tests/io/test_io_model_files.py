@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-import classroom.atomic
+import classroom.io.atomic
 import classroom.io
 from classroom.io import (
     atomic_save_npz,
@@ -179,7 +179,7 @@ def test_crash_during_replace_keeps_the_old_file_and_leaves_no_temp_file(tmp_pat
     def crash(source, destination):
         raise OSError("disk full")
 
-    monkeypatch.setattr(classroom.atomic.os, "replace", crash)
+    monkeypatch.setattr(classroom.io.atomic.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         save_model(path, make_model(seed=1), metadata={"name": "new"})
     monkeypatch.undo()

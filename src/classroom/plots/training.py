@@ -28,6 +28,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ._matplotlib import pyplot as _pyplot
+
 __all__ = [
     "compare_histories",
     "plot_confusion_matrix",
@@ -37,15 +39,6 @@ __all__ = [
 ]
 
 
-def _pyplot():
-    """Import and return ``matplotlib.pyplot``, or explain how to install it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:  # pragma: no cover - matplotlib is installed wherever plots are drawn
-        raise ImportError(
-            "classroom.plots needs matplotlib; install it with `pip install matplotlib`"
-        ) from error
-    return plt
 
 
 def _history_columns(history) -> tuple[list[int], dict[str, list]]:
@@ -308,7 +301,7 @@ def plot_confusion_matrix(
     ----------
     cm : array_like of shape (n_classes, n_classes)
         ``cm[i, j]`` = samples of true class ``i`` predicted as ``j``, as
-        returned by :func:`classroom.metrics.confusion_matrix`.
+        returned by :func:`classroom.evaluation.metrics.confusion_matrix`.
     classes : sequence of str, optional
         Class names for the axes; default ``0 .. n_classes-1``.
     normalize : bool, default False

@@ -1,9 +1,9 @@
-"""Tests of ``classroom.gradcheck``: it passes correct gradients and catches wrong ones."""
+"""Tests of ``classroom.nn.gradcheck``: it passes correct gradients and catches wrong ones."""
 
 import numpy as np
 import pytest
 
-from classroom.gradcheck import GradientCheckReport, check_module_gradients, numerical_gradient
+from classroom.nn.gradcheck import GradientCheckReport, check_module_gradients, numerical_gradient
 from classroom.nn import Linear, Module, Parameter, ReLU, Sequential, Tanh
 
 

@@ -1,7 +1,7 @@
 """Plot an ablation: every variant's mean score with its confidence interval.
 
 :func:`plot_ablation` draws the table returned by
-:func:`classroom.experiments.run_ablation`: one column per variant, a dot for
+:func:`classroom.evaluation.experiments.run_ablation`: one column per variant, a dot for
 each seed's score, and the mean with its confidence interval as an error
 bar. Two variants whose intervals overlap a lot are not shown to differ by
 these runs; one seed per variant would hide that completely.
@@ -11,7 +11,7 @@ classroom`` works without it.
 
 Examples
 --------
->>> from classroom.experiments import run_ablation                        # doctest: +SKIP
+>>> from classroom.evaluation.experiments import run_ablation                        # doctest: +SKIP
 >>> result = run_ablation({"baseline": train_a, "+ aug": train_b}, [0, 1, 2])  # doctest: +SKIP
 >>> figure = plot_ablation(result, ylabel="validation accuracy")          # doctest: +SKIP
 >>> figure.savefig("ablation.png")                                        # doctest: +SKIP
@@ -21,18 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._matplotlib import pyplot as _pyplot
+
 __all__ = ["plot_ablation"]
 
 
-def _pyplot():
-    """Import and return ``matplotlib.pyplot``, or explain how to install it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:  # pragma: no cover - matplotlib is installed wherever plots are drawn
-        raise ImportError(
-            "classroom.ablation_plots needs matplotlib; install it with `pip install matplotlib`"
-        ) from error
-    return plt
 
 
 def plot_ablation(
@@ -47,7 +40,7 @@ def plot_ablation(
 
     Parameters
     ----------
-    result : classroom.experiments.AblationResult
+    result : classroom.evaluation.experiments.AblationResult
         As returned by ``run_ablation``: ``rows`` with ``name``, ``scores``,
         ``mean``, ``low`` and ``high``, and ``confidence``.
     ylabel : str, default "score"

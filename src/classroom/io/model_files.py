@@ -33,7 +33,7 @@ from typing import Mapping
 
 import numpy as np
 
-from classroom.atomic import atomic_write
+from classroom.io.atomic import atomic_write
 
 __all__ = [
     "METADATA_KEY",
