@@ -1,5 +1,7 @@
 """``classroom.config``: data directory, quick mode, project root, BLAS threads."""
 
+import os
+
 import pytest
 
 from classroom import config
@@ -39,3 +41,21 @@ def test_limit_blas_threads_describes_the_library_and_refuses_zero():
     assert config.limit_blas_threads(None) is None
     with pytest.raises(ValueError, match="at least 1"):
         config.limit_blas_threads(0)
+
+
+def test_limit_blas_threads_before_numpy_sets_the_librarys_variables():
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from classroom.config import limit_blas_threads\n"
+        "assert 'numpy' not in sys.modules\n"
+        "print(limit_blas_threads(2))\n"
+        "import numpy\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if not key.endswith("_NUM_THREADS")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True)
+    assert "set before NumPy was imported" in result.stdout
+    assert result.stdout.splitlines()[-1] == "2 2"

@@ -27,11 +27,11 @@ Run ``classroom COMMAND --help`` for every option. Without the console script,
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Sequence
 
 from classroom import __version__
+from classroom.config import limit_blas_threads
 
 __all__ = ["build_parser", "main"]
 
@@ -134,36 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-"""Environment variables that size the thread pools of NumPy's BLAS libraries."""
-
-
-def _limit_blas_threads(count: int) -> None:
-    """Ask NumPy's BLAS library for at most ``count`` threads.
-
-    The environment variables only take effect if NumPy is not imported yet,
-    which is the case when ``classroom serve`` runs as a command; otherwise
-    ``threadpoolctl`` is used when installed.
-    """
-    if "numpy" not in sys.modules:
-        for name in BLAS_THREAD_VARIABLES:
-            os.environ[name] = str(count)
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print(
-            "classroom serve: NumPy was already imported, so --blas-threads has no effect "
-            "(install threadpoolctl, or set OPENBLAS_NUM_THREADS before starting Python)",
-            file=sys.stderr,
-        )
-        return
-    threadpool_limits(count, user_api="blas")
-
-
 def _serve(arguments: argparse.Namespace) -> int:
     """Load and check every model, then run uvicorn until interrupted."""
-    _limit_blas_threads(arguments.blas_threads)
+    limit_blas_threads(arguments.blas_threads)
     try:
         import uvicorn
 

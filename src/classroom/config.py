@@ -14,9 +14,12 @@ Two settings matter to learners:
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 _TRUE_WORDS = {"1", "true", "yes", "on"}
+#: The environment variables that BLAS libraries read for their thread count when they load.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def data_dir() -> Path:
@@ -99,10 +102,21 @@ def limit_blas_threads(threads: int | None) -> str | None:
         return None
     if threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
+    if "numpy" not in sys.modules:
+        # Before NumPy loads its BLAS library, the library's own variables are enough
+        # (this is the case when a command such as `classroom serve` starts).
+        for name in BLAS_THREAD_VARIABLES:
+            os.environ[name] = str(threads)
+        return f"{'/'.join(BLAS_THREAD_VARIABLES)}={threads} (set before NumPy was imported)"
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
-        print("--threads ignored: install threadpoolctl (it comes with scikit-learn) to use it")
+        print(
+            "--threads ignored: NumPy is already imported, so the limit needs threadpoolctl "
+            "(pip install threadpoolctl; it comes with scikit-learn), or set OPENBLAS_NUM_THREADS "
+            "before starting Python",
+            file=sys.stderr,
+        )
         return None
     threadpool_limits(limits=threads, user_api="blas")  # BLAS only: leave OpenMP pools (PyTorch) alone
     descriptions = [
