@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
-import shlex
 import sys
 import time
 import warnings
@@ -41,12 +39,17 @@ import numpy as np
 
 from classroom.data import load_mnist, mnist_as_float
 from classroom.evaluation.metrics import accuracy
+from classroom.io.atomic import write_json
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import Adam
 from classroom.train import Trainer
-from classroom.io.atomic import write_json
-from classroom.config import limit_blas_threads
+from classroom.train.runs import (
+    add_run_options,
+    apply_run_options,
+    command_record,
+    machine_record,
+)
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -54,11 +57,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=10, help="epochs for every library (default 10)")
     parser.add_argument("--hidden", type=int, default=512, help="hidden units (default 512)")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for every library (default 1)")
     parser.add_argument("--batch-size", type=int, default=128, help="mini-batch size (default 128)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
     parser.add_argument("--train-limit", type=int, default=None, help="use only this many training images")
-    parser.add_argument("--seed", type=int, default=0, help="seed for every library (default 0)")
+    add_run_options(parser, threads=1, seed=0)  # every library gets the same threads and seed
     parser.add_argument(
         "--only", nargs="+", choices=("classroom", "sklearn", "torch"), default=("classroom", "sklearn", "torch"),
         help="run only these libraries (scikit-learn is the reference for the ratios)",
@@ -143,27 +145,27 @@ def fit_torch(x_train, y_train, x_test, y_test, arguments) -> dict:
     return {"test_accuracy": accuracy(y_test, logits), "fit_seconds": seconds, "dtype": "float32"}
 
 
-def limit_threads(threads: int):
-    """Limit NumPy's BLAS and scikit-learn's OpenMP pools (and PyTorch's) to ``threads``."""
+def limit_threads(arguments) -> None:
+    """Limit NumPy's BLAS and scikit-learn's OpenMP pools (and PyTorch's) to ``--threads``; apply ``--data-dir``."""
     try:
         import torch
 
-        torch.set_num_threads(threads)
+        torch.set_num_threads(arguments.threads)
     except ImportError:
         pass
-    limit_blas_threads(threads)
+    apply_run_options(arguments)
 
 
 def main(argv=None) -> int:
     """Run the three trainings and print one table with ratios against scikit-learn."""
     arguments = parse_arguments(argv)
-    limit_threads(arguments.threads)  # for the rest of the run
+    limit_threads(arguments)  # for the rest of the run
     train_images, train_labels = load_mnist("train")
     test_images, test_labels = load_mnist("test")
     if arguments.train_limit is not None:
         train_images, train_labels = train_images[: arguments.train_limit], train_labels[: arguments.train_limit]
     x_train, x_test = mnist_as_float(train_images), mnist_as_float(test_images)
-    command = shlex.join(["python", "scripts/bench_mnist_mlp.py", *(sys.argv[1:] if argv is None else argv)])
+    command = command_record("scripts/bench_mnist_mlp.py", argv)
     print(command)
     print(
         f"MNIST: {len(train_labels):,} training / {len(test_labels):,} test images, float32; "
@@ -202,7 +204,7 @@ def main(argv=None) -> int:
             "train_images": int(len(train_labels)),
             "results": results,
             "load_average": [load_before, load_after],
-            "environment": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count()},
+            "machine": machine_record(threads=arguments.threads),
         }
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
         write_json(arguments.json, record)

@@ -29,13 +29,8 @@ import argparse
 import sys
 from pathlib import Path
 
-try:
-    import classroom  # noqa: F401
-except ImportError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from classroom.data.errors import MissingDataError  # noqa: E402
-from classroom.data.subset import MANIFEST, SPLITS, check_request, make_image_folder_subset  # noqa: E402, F401
+from classroom.data.errors import MissingDataError
+from classroom.data.subset import MANIFEST, SPLITS, check_request, make_image_folder_subset  # noqa: F401
 
 
 def make_subset(

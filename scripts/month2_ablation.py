@@ -35,21 +35,14 @@ import datetime as dt
 import importlib.util
 import json
 import math
-import platform
-import shlex
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
 
-from classroom.plots.ablation import plot_ablation  # noqa: E402
-from classroom.io.atomic import atomic_write  # noqa: E402
-from classroom.config import limit_blas_threads  # noqa: E402
-from classroom.data import (  # noqa: E402
+from classroom.data import (
     cache_dir,
     load_image_folder,
     normalize,
@@ -57,13 +50,22 @@ from classroom.data import (  # noqa: E402
     stratified_split,
     to_float_nchw,
 )
-from classroom.evaluation.experiments import HeldOutTestSet, run_ablation  # noqa: E402
-from classroom.evaluation.metrics import accuracy, bootstrap_ci, confusion_matrix  # noqa: E402
-from classroom.models.cnn import cifar_cnn  # noqa: E402
-from classroom.nn import CrossEntropyLoss  # noqa: E402
-from classroom.optim import SGD  # noqa: E402
-from classroom.optim.lr_scheduler import OneCycleLR  # noqa: E402
-from classroom.train import Trainer  # noqa: E402
+from classroom.evaluation.experiments import HeldOutTestSet, run_ablation
+from classroom.evaluation.metrics import accuracy, bootstrap_ci, confusion_matrix
+from classroom.io.atomic import atomic_write
+from classroom.models.cnn import cifar_cnn
+from classroom.nn import CrossEntropyLoss
+from classroom.optim import SGD
+from classroom.optim.lr_scheduler import OneCycleLR
+from classroom.plots.ablation import plot_ablation
+from classroom.train import Trainer
+from classroom.train.runs import (
+    NOT_TAKEN,
+    add_run_options,
+    apply_run_options,
+    command_record,
+    machine_record,
+)
 
 SPLIT_SEED = 2026
 #: name -> (augment with random_crop_flip, label smoothing)
@@ -92,9 +94,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--widths", type=int, nargs="+", default=[32, 64, 128, 256], help="CNN stage widths")
     parser.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
     parser.add_argument("--lr", type=float, default=0.05, help="peak learning rate of the one-cycle schedule")
-    parser.add_argument("--threads", type=int, default=2, help="BLAS threads (default 2; needs threadpoolctl)")
     parser.add_argument("--folder", type=Path, default=None, help="image folder to write/reuse (default: in the data cache)")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "month2", help="output folder (default runs/month2/)")
+    add_run_options(parser, out=ROOT / "runs" / "month2", threads=2, seed=NOT_TAKEN)  # --seeds: one run per seed
     args = parser.parse_args(argv)
     for name in ("train_per_class", "test_per_class", "epochs", "batch_size", "threads"):
         if getattr(args, name) < 1:
@@ -128,7 +129,7 @@ def save_figure(figure, path: Path) -> None:
 def main(argv=None) -> int:
     """Run the whole week at full size; write the outputs; print the summary."""
     args = parse_args(argv)
-    limit_blas_threads(args.threads)
+    blas = apply_run_options(args)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -229,7 +230,7 @@ def main(argv=None) -> int:
                         "test_accuracy_ci95": [low, high]},
         },
     )
-    command = shlex.join(["python", "scripts/month2_ablation.py", *(sys.argv[1:] if argv is None else argv)])
+    command = command_record("scripts/month2_ablation.py", argv)
     metrics = {
         "command": command,
         "date": started_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -247,7 +248,7 @@ def main(argv=None) -> int:
                   "confusion_matrix": cm.tolist()},
         "test_set_log": [{key: record[key] for key in ("time", "note", "override")} for record in test_set.log],
         "model_file": model_path.name,
-        "machine": {"python": platform.python_version(), "numpy": np.__version__, "processor": platform.machine()},
+        "machine": machine_record(threads=args.threads, blas=blas),
     }
     with atomic_write(args.out / "metrics.json", "w") as stream:
         json.dump(metrics, stream, indent=2)

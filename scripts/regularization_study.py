@@ -30,9 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -41,12 +38,18 @@ import numpy as np
 
 from classroom.data import load_mnist, mnist_as_float, stratified_split
 from classroom.evaluation.metrics import accuracy
+from classroom.io.atomic import write_json
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import SGD
 from classroom.train import EarlyStopping, Trainer
-from classroom.io.atomic import write_json
-from classroom.config import limit_blas_threads
+from classroom.train.runs import (
+    NOT_TAKEN,
+    add_run_options,
+    apply_run_options,
+    command_record,
+    machine_record,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,9 +76,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--dropout", type=float, default=0.5, help="dropout probability (default 0.5)")
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience in epochs (default 10)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default 0 1 2)")
-    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: the library's choice)")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "regularization", help="output folder")
+    add_run_options(parser, out=ROOT / "runs" / "regularization", threads=None, seed=NOT_TAKEN)
     return parser.parse_args(argv)
 
 
@@ -109,7 +111,7 @@ def train_variant(name, data, arguments, seed):
 def main(argv=None) -> int:
     """Train every variant with every seed, test each once, write the JSON summary."""
     arguments = parse_arguments(argv)
-    limit_blas_threads(arguments.threads)  # for the rest of the run
+    blas = apply_run_options(arguments)  # data directory and BLAS threads for the rest of the run
     arguments.out.mkdir(parents=True, exist_ok=True)
     started_at = dt.datetime.now(dt.timezone.utc)
     train_images, train_labels = load_mnist("train")
@@ -160,12 +162,12 @@ def main(argv=None) -> int:
         print(f"{name:<15} {result['mean_test_accuracy']:>27.4f} ± {result['std_test_accuracy']:.4f}")
 
     record = {
-        "command": shlex.join(["python", "scripts/regularization_study.py", *(sys.argv[1:] if argv is None else argv)]),
+        "command": command_record("scripts/regularization_study.py", argv),
         "date": started_at.isoformat(timespec="seconds"),
         "settings": {key: value for key, value in vars(arguments).items() if key != "out"},
         "data": {"train": int(len(train_index)), "validation": int(len(val_index)), "test": int(len(test_labels))},
         "results": results,
-        "environment": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count()},
+        "machine": machine_record(threads=arguments.threads, blas=blas),
     }
     path = arguments.out / "results.json"
     write_json(path, record)

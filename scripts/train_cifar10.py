@@ -32,18 +32,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import resource
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from classroom.data import (  # noqa: E402
+from classroom.data import (
     CIFAR10_CLASSES,
     CIFAR10_MEAN,
     CIFAR10_STD,
@@ -52,13 +47,14 @@ from classroom.data import (  # noqa: E402
     random_crop_flip,
     to_float_nchw,
 )
-from classroom.io.atomic import atomic_write, write_json  # noqa: E402
-from classroom.io import save_model  # noqa: E402
-from classroom.models.cnn import cifar_cnn  # noqa: E402
-from classroom.nn.parallel import use_threads  # noqa: E402
-from classroom.nn import CrossEntropyLoss  # noqa: E402
-from classroom.optim import SGD  # noqa: E402
-from classroom.optim.lr_scheduler import OneCycleLR  # noqa: E402
+from classroom.io import save_model
+from classroom.io.atomic import atomic_write, write_json
+from classroom.models.cnn import cifar_cnn
+from classroom.nn import CrossEntropyLoss
+from classroom.nn.parallel import use_threads
+from classroom.optim import SGD
+from classroom.optim.lr_scheduler import OneCycleLR
+from classroom.train.runs import add_run_options, machine_record
 
 TARGET_ACCURACY = 0.70
 
@@ -73,31 +69,20 @@ def parse_args(argv=None):
     )
     parser.add_argument("--limit", type=int, default=None, help="train on a random subset of N images (quick check)")
     parser.add_argument("--test-limit", type=int, default=None, help="evaluate on a fixed random subset of N test images")
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights, shuffling and augmentation")
-    parser.add_argument("--out", type=Path, default=Path("runs/cifar10"), help="output folder (default runs/cifar10/)")
     parser.add_argument("--lr", type=float, default=0.2, help="peak learning rate of the one-cycle schedule")
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--crop-padding", type=int, default=2, help="random-crop shift in pixels; 0 disables")
     parser.add_argument("--widths", type=int, nargs="+", default=[32, 64, 128, 256], help="channels per stage")
     parser.add_argument("--convs-per-stage", type=int, nargs="+", default=[1], help="one value, or one per stage")
-    parser.add_argument("--data-dir", type=Path, default=None, help="default: $CLASSROOM_DATA")
+    # --threads here counts worker threads that split each batch (each with one BLAS thread), so it is not
+    # the shared BLAS option.
+    add_run_options(parser, out="runs/cifar10", seed=0)
     args = parser.parse_args(argv)
     for name in ("epochs", "batch_size", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     return args
-
-
-def cpu_model() -> str:
-    """Return the CPU model name (Linux), or what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def subset(images, labels, limit, seed):
@@ -248,10 +233,7 @@ def train(args) -> dict:
             "label_smoothing": args.label_smoothing, "augmentation": f"random_crop_flip(padding={args.crop_padding})",
             "seed": args.seed,
         },
-        "machine": {
-            "cpu": cpu_model(), "cpu_count": os.cpu_count(), "threads": args.threads, "blas": blas,
-            "numpy": np.__version__, "python": platform.python_version(),
-        },
+        "machine": machine_record(threads=args.threads, blas=blas),
     }
     save_model(
         args.out / "model.npz",

@@ -27,9 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -38,14 +35,19 @@ import numpy as np
 
 from classroom.data import load_mnist, mnist_as_float, stratified_split
 from classroom.evaluation.metrics import bootstrap_ci
+from classroom.io.atomic import write_json
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
 from classroom.optim import Adam
 from classroom.optim.lr_scheduler import CosineAnnealingLR
 from classroom.serve.model_file import export_model
 from classroom.train import Callback, EarlyStopping, Trainer
-from classroom.io.atomic import write_json
-from classroom.config import limit_blas_threads
+from classroom.train.runs import (
+    add_run_options,
+    apply_run_options,
+    command_record,
+    machine_record,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_FILE_NAME = "mnist_mlp.npz"
@@ -61,10 +63,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's initial learning rate (default 1e-3)")
     parser.add_argument("--val-size", type=int, default=5000, help="training images held out for validation")
     parser.add_argument("--patience", type=int, default=8, help="epochs without a better validation accuracy before stopping")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split, the initial weights and the shuffling")
     parser.add_argument("--train-limit", type=int, default=None, help="use only this many training images (a quick try)")
-    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: the library's choice)")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "mnist", help="output folder (default runs/mnist)")
+    add_run_options(parser, out=ROOT / "runs" / "mnist", threads=None, seed=0)
     arguments = parser.parse_args(argv)
     if arguments.epochs < 1 or arguments.batch_size < 1 or arguments.val_size < 1:
         parser.error("--epochs, --batch-size and --val-size must be positive")
@@ -88,16 +88,10 @@ class PrintEpoch(Callback):
         )
 
 
-def command_line(argv) -> str:
-    """The command as typed, relative to the repository, for the record."""
-    arguments = sys.argv[1:] if argv is None else list(argv)
-    return shlex.join(["python", "scripts/train_mnist.py", *arguments])
-
-
 def main(argv=None) -> int:
     """Train, select the best epoch on validation, test once, save the model and the metrics."""
     arguments = parse_arguments(argv)
-    limit_blas_threads(arguments.threads)  # for the rest of the run
+    blas = apply_run_options(arguments)  # data directory and BLAS threads for the rest of the run
     arguments.out.mkdir(parents=True, exist_ok=True)
     started_at = dt.datetime.now(dt.timezone.utc)
 
@@ -166,7 +160,7 @@ def main(argv=None) -> int:
         },
     )
     record = {
-        "command": command_line(argv),
+        "command": command_record("scripts/train_mnist.py", argv),
         "date": started_at.isoformat(timespec="seconds"),
         "recipe": {
             "architecture": architecture,
@@ -188,7 +182,7 @@ def main(argv=None) -> int:
         "seconds_per_epoch": round(fit_seconds / len(history), 2),
         "history": history.to_dict(),
         "model_file": model_path.name,
-        "environment": {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count()},
+        "machine": machine_record(threads=arguments.threads, blas=blas),
     }
     write_json(arguments.out / METRICS_FILE_NAME, record)
     print(f"wrote {model_path} and {arguments.out / METRICS_FILE_NAME}")

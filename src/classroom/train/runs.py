@@ -1,0 +1,160 @@
+"""What the full-run scripts share: their common options and the record of the machine a run used.
+
+Every script in ``scripts/`` that trains or benchmarks takes the same
+``--threads``, ``--seed``, ``--out`` and ``--data-dir`` options (each script
+picks its defaults), and writes the same ``"machine"`` record into its
+``metrics.json``, so two runs can be compared by reading their files.
+
+Examples
+--------
+>>> import argparse
+>>> parser = argparse.ArgumentParser()
+>>> add_run_options(parser, out="runs/example", threads=1)
+>>> arguments = parser.parse_args(["--seed", "3"])
+>>> arguments.seed, arguments.threads, str(arguments.out)
+(3, 1, 'runs/example')
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+from ..config import limit_blas_threads, project_root
+
+__all__ = ["add_run_options", "apply_run_options", "command_record", "machine_record"]
+
+#: Marks an option the script does not take.
+NOT_TAKEN = object()
+
+
+def add_run_options(
+    parser: argparse.ArgumentParser,
+    *,
+    out: str | os.PathLike | None | object = NOT_TAKEN,
+    threads: int | None | object = NOT_TAKEN,
+    seed: int | None | object = 0,
+    data_dir: bool = True,
+) -> None:
+    """Add the shared options to ``parser``, with this script's defaults.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    out : str or path-like or None, optional
+        Default of ``--out`` (the output folder); None makes it required.
+        Leave it out for a script that writes nothing.
+    threads : int or None, optional
+        Default of ``--threads`` (BLAS threads; None: the library's choice).
+        Leave it out for a script that does not limit threads.
+    seed : int, optional
+        Default of ``--seed``, 0 unless given; pass ``NOT_TAKEN`` to leave it out.
+    data_dir : bool, default True
+        Add ``--data-dir`` (default: ``$CLASSROOM_DATA``).
+    """
+    if seed is not NOT_TAKEN:
+        parser.add_argument("--seed", type=int, default=seed, help=f"random seed of every random choice of the run: split, initial weights, shuffling, augmentation (default {seed})")
+    if threads is not NOT_TAKEN:
+        shown = "the library's choice" if threads is None else threads
+        parser.add_argument(
+            "--threads", type=int, default=threads, help=f"BLAS threads (default: {shown}; needs threadpoolctl)"
+        )
+    if out is not NOT_TAKEN:
+        if out is None:
+            parser.add_argument("--out", type=Path, required=True, help="output folder")
+        else:
+            parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default {_shown(out)})")
+    if data_dir:
+        parser.add_argument(
+            "--data-dir", type=Path, default=None, help="the data directory (default: $CLASSROOM_DATA or ~/.cache/classroom)"
+        )
+
+
+def _shown(path) -> str:
+    """``path`` relative to the project folder when it is inside it (``runs/mnist``), for help texts."""
+    root = project_root()
+    try:
+        return str(Path(path).resolve().relative_to(root)) if root is not None else str(path)
+    except ValueError:
+        return str(path)
+
+
+def apply_run_options(arguments: argparse.Namespace) -> str | None:
+    """Act on the shared options: point the loaders at ``--data-dir``, limit the BLAS threads.
+
+    Parameters
+    ----------
+    arguments : argparse.Namespace
+        Parsed with :func:`add_run_options`.
+
+    Returns
+    -------
+    str or None
+        The BLAS description from :func:`classroom.config.limit_blas_threads`,
+        None when no limit was set.
+    """
+    if getattr(arguments, "data_dir", None) is not None:
+        os.environ["CLASSROOM_DATA"] = str(arguments.data_dir)
+    return limit_blas_threads(getattr(arguments, "threads", None))
+
+
+def _cpu_model() -> str:
+    """The processor's model name from ``/proc/cpuinfo`` where there is one, else what ``platform`` says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_record(*, threads: int | None = None, blas: str | None = None) -> dict:
+    """Return what a run records about the machine it ran on.
+
+    Parameters
+    ----------
+    threads : int, optional
+        The ``--threads`` the run used.
+    blas : str, optional
+        The BLAS description from :func:`apply_run_options`.
+
+    Returns
+    -------
+    dict
+        ``{"cpu", "cpu_count", "threads", "blas", "platform", "python", "numpy"}``.
+    """
+    import numpy as np
+
+    return {
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "threads": threads,
+        "blas": blas,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+
+
+def command_record(script: str, argv=None) -> str:
+    """Return the command that started the run, as a learner would type it again.
+
+    Parameters
+    ----------
+    script : str
+        The script's path in the repository, e.g. ``"scripts/train_mnist.py"``.
+    argv : list of str, optional
+        The arguments given to ``main(argv)``; None means ``sys.argv[1:]``.
+
+    Returns
+    -------
+    str
+        E.g. ``"python scripts/train_mnist.py --epochs 3"``, quoted for the shell.
+    """
+    arguments = sys.argv[1:] if argv is None else [str(argument) for argument in argv]
+    return shlex.join(["python", script, *arguments])

@@ -1,0 +1,48 @@
+"""The options and records every full-run script shares."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+import pytest
+
+from classroom.train.runs import NOT_TAKEN, add_run_options, apply_run_options, command_record, machine_record
+
+
+def test_each_script_picks_which_shared_options_it_takes_and_their_defaults(tmp_path):
+    parser = argparse.ArgumentParser()
+    add_run_options(parser, out=tmp_path / "run", threads=2, seed=NOT_TAKEN, data_dir=False)
+    arguments = parser.parse_args([])
+    assert vars(arguments) == {"threads": 2, "out": tmp_path / "run"}
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--seed", "1"])  # not taken by this script
+
+
+def test_out_none_makes_the_output_folder_required(capsys):
+    parser = argparse.ArgumentParser()
+    add_run_options(parser, out=None)
+    with pytest.raises(SystemExit):
+        parser.parse_args([])
+    assert "--out" in capsys.readouterr().err
+
+
+def test_apply_points_the_loaders_at_the_data_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("CLASSROOM_DATA", raising=False)
+    parser = argparse.ArgumentParser()
+    add_run_options(parser)
+    assert apply_run_options(parser.parse_args(["--data-dir", str(tmp_path)])) is None  # no --threads: no limit
+    assert os.environ["CLASSROOM_DATA"] == str(tmp_path)
+
+
+def test_the_machine_record_has_one_shape_for_every_script():
+    record = machine_record(threads=2, blas="openblas x2")
+    assert set(record) == {"cpu", "cpu_count", "threads", "blas", "platform", "python", "numpy"}
+    assert record["numpy"] == np.__version__ and record["threads"] == 2 and record["cpu"]
+
+
+def test_the_command_is_recorded_as_it_would_be_typed_again():
+    assert command_record("scripts/train_mnist.py", ["--epochs", "3", "--out", "my runs"]) == (
+        "python scripts/train_mnist.py --epochs 3 --out 'my runs'"
+    )
