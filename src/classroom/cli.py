@@ -27,6 +27,7 @@ Run ``classroom COMMAND --help`` for every option. Without the console script,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -37,6 +38,26 @@ __all__ = ["build_parser", "main"]
 
 EXIT_USAGE = 2
 """Exit status for a bad command line or a model file that cannot be served."""
+
+
+#: ``classroom train NAME``: the full training recipes, by name, and the script that holds each.
+TRAIN_RECIPES = {
+    "mnist": ("scripts/train_mnist.py", "weekend 1: the two-layer network on MNIST"),
+    "regularization": ("scripts/regularization_study.py", "weekend 3: L2, dropout and early stopping compared"),
+    "cifar10": ("scripts/train_cifar10.py", "weekend 4: the CNN on CIFAR-10"),
+    "autograd-mnist": ("scripts/train_autograd_mnist.py", "weekend 5: the autograd engine's MLP on MNIST"),
+    "optimizers": ("scripts/optimizers_mnist.py", "weekend 6: SGD, momentum, RMSprop and Adam on MNIST"),
+    "vae": ("scripts/train_vae.py", "weekend 7: the VAE on CelebA faces"),
+    "month2": ("scripts/month2_ablation.py", "month 2: the ablation, one test evaluation, the exported model"),
+}
+#: ``classroom bench NAME``: the benchmarks against PyTorch or scikit-learn, measured in the same run.
+BENCHMARKS = {
+    "mlp": ("scripts/bench_mnist_mlp.py", "the MNIST MLP against scikit-learn and PyTorch"),
+    "cnn": ("scripts/bench_cnn.py", "the CIFAR CNN's layers and training step against PyTorch"),
+    "autograd": ("scripts/bench_autograd.py", "the autograd engine against the hand-written layers and PyTorch"),
+    "vae": ("scripts/bench_vae.py", "a VAE epoch against PyTorch"),
+    "serve": ("scripts/load_test.py", "requests per second and latency of a running server"),
+}
 
 
 def _positive_int(text: str) -> int:
@@ -80,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
         "course timeline, LEARNING_LOG.md, .gitignore and a GitHub workflow running classroom check --all.",
     )
     start.add_argument("folder", metavar="DIR", help="the folder to create, e.g. my-ml-course")
+
+    for name, table, what in (("train", TRAIN_RECIPES, "a full training recipe"), ("bench", BENCHMARKS, "a benchmark")):
+        listing = "; ".join(f"{key}: {text}" for key, (_, text) in table.items())
+        command = commands.add_parser(
+            name,
+            help=f"run {what} of the course ({', '.join(table)})",
+            description=f"Run {what} from the project's scripts/ folder with the options that follow "
+            f"(see classroom {name} NAME --help). {listing}.",
+        )
+        command.add_argument("recipe", choices=sorted(table), metavar="NAME", help=", ".join(sorted(table)))
+        command.add_argument("options", nargs=argparse.REMAINDER, help="the recipe's own options")
 
     serve = commands.add_parser(
         "serve",
@@ -305,6 +337,43 @@ def _start(arguments) -> int:
     return 0
 
 
+def _run_recipe(arguments: argparse.Namespace) -> int:
+    """Run ``classroom train NAME`` or ``classroom bench NAME``: the project script, in this process."""
+    import inspect
+    import runpy
+
+    from classroom.config import project_root
+
+    table = TRAIN_RECIPES if arguments.command == "train" else BENCHMARKS
+    script, _ = table[arguments.recipe]
+    root = project_root()
+    if root is None or not (root / script).is_file():
+        print(
+            f"classroom {arguments.command} {arguments.recipe}: error: the recipes live in the project's "
+            f"repository ({script}), and no checkout was found from {os.getcwd()}. Clone the repository "
+            "(its link is on the site's home page) and run the command inside it.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from classroom.data.errors import MissingDataError
+
+    saved = sys.argv
+    try:
+        recipe = runpy.run_path(str(root / script), run_name=f"classroom_{arguments.command}_{arguments.recipe}")
+        sys.argv = [f"classroom {arguments.command} {arguments.recipe}", *arguments.options]  # the name --help shows
+        takes_argv = bool(inspect.signature(recipe["main"]).parameters)
+        code = recipe["main"](arguments.options) if takes_argv else recipe["main"]()
+        return code if isinstance(code, int) else 0
+    except SystemExit as stop:
+        code = stop.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except MissingDataError as error:
+        print(f"classroom {arguments.command} {arguments.recipe}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        sys.argv = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``classroom`` command and return its exit status.
 
@@ -327,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(arguments)
     if arguments.command == "start":
         return _start(arguments)
+    if arguments.command in ("train", "bench"):
+        return _run_recipe(arguments)
     parser.error(f"unknown command {arguments.command!r}")
     return EXIT_USAGE
 
