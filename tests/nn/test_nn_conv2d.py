@@ -109,9 +109,9 @@ def test_conv2d_is_reproducible_with_a_seeded_rng():
 @pytest.mark.parametrize(
     "shape, message",
     [
-        ((3, 8, 8), r"\(batch, channels, height, width\), got \(3, 8, 8\)"),
+        ((3, 8, 8), r"\(batch, channels, height, width\) with channels=3, got \(3, 8, 8\); add a batch axis"),
         ((2, 4, 8, 8), r"got \(2, 4, 8, 8\): 4 channels instead of 3"),
-        ((2, 3, 2, 8), r"smaller than the kernel"),
+        ((2, 3, 2, 8), r"padded image \(2x8\) is smaller than the 3x3 window"),
     ],
 )
 def test_conv2d_rejects_bad_input_shapes_with_clear_message(rng, shape, message):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_forward_was_called, check_grad_shape, check_input_shape
 from .module import Module, Parameter
 from .parallel import run_chunks
 
@@ -47,7 +48,8 @@ def column_sums(matrix):
 class _BatchNorm(Module):
     """Shared code: subclasses define which input shapes they accept."""
 
-    expected_shapes = ""
+    #: The accepted input layouts, as the names of their axes (see ``check_input_shape``).
+    layouts: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True, *, dtype=np.float32):
         super().__init__()
@@ -69,15 +71,6 @@ class _BatchNorm(Module):
         self._cache = None
 
     # ------------------------------------------------------------ layout
-    def _check_input(self, x) -> None:
-        if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-            raise TypeError(f"{self!r} expects a floating-point ndarray, got {type(x).__name__}")
-        if x.ndim not in self.valid_ndims or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"{self!r} expects input of shape {self.expected_shapes} with "
-                f"channels={self.num_features}, got {x.shape}"
-            )
-
     @staticmethod
     def _as_matrix(x):
         """View ``x`` (channels on axis 1) as a C-contiguous ``(count, channels)`` matrix."""
@@ -102,7 +95,7 @@ class _BatchNorm(Module):
         -------
         ndarray of the same shape as ``x``
         """
-        self._check_input(x)
+        x = check_input_shape(x, repr(self), self.layouts, self.num_features)
         matrix, channels_last_shape = self._as_matrix(x)
         count = matrix.shape[0]
         if self.training:
@@ -141,7 +134,7 @@ class _BatchNorm(Module):
 
         run_chunks(scale_and_shift, count)
         # Backward rebuilds x_hat = centered * inv_std from these when it needs it.
-        self._cache = (centered, inv_std, channels_last_shape, self.training)
+        self._cache = (centered, inv_std, channels_last_shape, x.shape, self.training)
         return self._from_matrix(out, channels_last_shape)
 
     def _update_running_stats(self, mean, var, count: int) -> None:
@@ -178,14 +171,9 @@ class _BatchNorm(Module):
 
         In evaluation mode the statistics are constants: ``dx = weight * inv_std * g``.
         """
-        if self._cache is None:
-            raise RuntimeError(f"{self!r}.backward() needs a forward() call first")
-        centered, inv_std, channels_last_shape, was_training = self._cache
-        grad, _ = self._as_matrix(grad_output)
-        if grad.shape != centered.shape:
-            raise ValueError(
-                f"{self!r}.backward expects grad_output of the last input's shape, got {grad_output.shape}"
-            )
+        check_forward_was_called(self._cache, repr(self))
+        centered, inv_std, channels_last_shape, input_shape, was_training = self._cache
+        grad, _ = self._as_matrix(check_grad_shape(grad_output, input_shape, repr(self)))
         grad = grad.astype(centered.dtype, copy=False)
         count = grad.shape[0]
 
@@ -259,8 +247,7 @@ class BatchNorm2d(_BatchNorm):
     True
     """
 
-    valid_ndims = (4,)
-    expected_shapes = "(batch, channels, height, width)"
+    layouts = (("batch", "channels", "height", "width"),)
 
 
 class BatchNorm1d(_BatchNorm):
@@ -280,5 +267,4 @@ class BatchNorm1d(_BatchNorm):
         dtype of parameters and buffers.
     """
 
-    valid_ndims = (2, 3)
-    expected_shapes = "(batch, channels) or (batch, channels, length)"
+    layouts = (("batch", "channels"), ("batch", "channels", "length"))

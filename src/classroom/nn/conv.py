@@ -29,47 +29,17 @@ import math
 
 import numpy as np
 
-from ._checks import check_same_dtype
+from ._checks import (
+    check_conv_arguments,
+    check_forward_was_called,
+    check_grad_shape,
+    check_image_batch,
+    check_same_dtype,
+    check_window_fits,
+)
 from .im2col import as_pair, col2im, conv_output_size, im2col, pad_nhwc
 from .module import Module, Parameter
 from .parallel import run_chunks
-
-
-def check_image_batch(layer_name: str, x, channels: int | None = None) -> None:
-    """Raise a clear error unless ``x`` is a 4-D ``(batch, channels, height, width)`` float array.
-
-    Parameters
-    ----------
-    layer_name : str
-        How the layer prints itself, for example ``"Conv2d(3, 32, kernel_size=(3, 3))"``.
-    x : ndarray
-        The input to check.
-    channels : int, optional
-        The expected number of channels; not checked when None.
-
-    Raises
-    ------
-    TypeError
-        If ``x`` is not a NumPy floating-point array.
-    ValueError
-        If ``x`` is not 4-D or has the wrong number of channels.
-    """
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
-        raise TypeError(
-            f"{layer_name} expects a floating-point ndarray of shape "
-            f"(batch, channels, height, width), got {kind}; convert with x.astype(np.float32)"
-        )
-    if x.ndim != 4:
-        raise ValueError(
-            f"{layer_name} expects input of shape (batch, channels, height, width), got "
-            f"{x.shape}; add a batch axis with x[None] for a single image"
-        )
-    if channels is not None and x.shape[1] != channels:
-        raise ValueError(
-            f"{layer_name} expects input of shape (batch, {channels}, height, width), got "
-            f"{x.shape}: {x.shape[1]} channels instead of {channels}"
-        )
 
 
 def to_nhwc_contiguous(array):
@@ -84,47 +54,6 @@ def to_nhwc_contiguous(array):
     ndarray of shape (batch, height, width, channels)
     """
     return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
-
-
-
-def check_conv_arguments(layer_name: str, in_channels, out_channels, kernel_size, stride, padding):
-    """Validate a convolution's constructor arguments and turn sizes into pairs.
-
-    Parameters
-    ----------
-    layer_name : str
-        Used in error messages, e.g. ``"Conv2d"``.
-    in_channels, out_channels : int
-        At least 1 each.
-    kernel_size, stride, padding : int or tuple of 2 int
-        ``kernel_size >= 1``, ``stride >= 1``, ``padding >= 0``.
-
-    Returns
-    -------
-    tuple
-        ``(in_channels, out_channels, kernel_size, stride, padding)`` with
-        the last three as ``(height, width)`` pairs.
-
-    Raises
-    ------
-    ValueError
-        Naming the argument that is out of range and the values given.
-    """
-    channels_in, channels_out = int(in_channels), int(out_channels)
-    kernel_pair = as_pair(kernel_size, "kernel_size")
-    stride_pair = as_pair(stride, "stride")
-    padding_pair = as_pair(padding, "padding")
-    if channels_in < 1 or channels_out < 1:
-        raise ValueError(
-            f"{layer_name} needs at least one input and one output channel, got "
-            f"in_channels={in_channels}, out_channels={out_channels}"
-        )
-    if min(kernel_pair) < 1 or min(stride_pair) < 1 or min(padding_pair) < 0:
-        raise ValueError(
-            f"{layer_name} needs kernel_size >= 1, stride >= 1 and padding >= 0, got "
-            f"kernel_size={kernel_size}, stride={stride}, padding={padding}"
-        )
-    return channels_in, channels_out, kernel_pair, stride_pair, padding_pair
 
 
 class Conv2d(Module):
@@ -230,13 +159,8 @@ class Conv2d(Module):
             If the padded input is smaller than the kernel.
         """
         batch, _, height, width = input_shape
+        check_window_fits(input_shape, self.kernel_size, self.padding, repr(self))
         (kernel_h, kernel_w), (pad_h, pad_w) = self.kernel_size, self.padding
-        if height + 2 * pad_h < kernel_h or width + 2 * pad_w < kernel_w:
-            raise ValueError(
-                f"{self!r} got input of shape {tuple(input_shape)}: the padded image "
-                f"({height + 2 * pad_h}x{width + 2 * pad_w}) is smaller than the kernel "
-                f"({kernel_h}x{kernel_w}); use a larger image or more padding"
-            )
         out_h = conv_output_size(height, kernel_h, self.stride[0], pad_h)
         out_w = conv_output_size(width, kernel_w, self.stride[1], pad_w)
         return batch, self.out_channels, out_h, out_w
@@ -262,7 +186,7 @@ class Conv2d(Module):
         TypeError
             If the input is not a float array of the parameters' dtype.
         """
-        check_image_batch(repr(self), x, self.in_channels)
+        x = check_image_batch(x, repr(self), self.in_channels)
         dtype = self.weight.data.dtype
         check_same_dtype(x, dtype, repr(self))
         batch, _, out_h, out_w = self.output_shape(x.shape)
@@ -317,18 +241,9 @@ class Conv2d(Module):
             ``forward`` call (made in training mode); None when
             ``input_requires_grad`` is False.
         """
-        if self._cache is None:
-            raise RuntimeError(
-                f"{self!r}.backward() needs a forward() call in training mode first "
-                "(call model.train() before training)"
-            )
+        check_forward_was_called(self._cache, repr(self), training_mode=True)
         cols, input_shape = self._cache
-        expected = self.output_shape(input_shape)
-        if tuple(grad_output.shape) != expected:
-            raise ValueError(
-                f"{self!r}.backward expects grad_output of shape {expected} (the output "
-                f"shape of the last forward), got {tuple(grad_output.shape)}"
-            )
+        grad_output = check_grad_shape(grad_output, self.output_shape(input_shape), repr(self))
         # (batch, out_h, out_w, out_channels), C-contiguous.
         grad = to_nhwc_contiguous(grad_output).astype(cols.dtype, copy=False)
         batch = grad.shape[0]

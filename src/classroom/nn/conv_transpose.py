@@ -25,8 +25,14 @@ import math
 
 import numpy as np
 
-from ._checks import check_same_dtype
-from .conv import check_conv_arguments, check_image_batch, to_nhwc_contiguous
+from ._checks import (
+    check_conv_arguments,
+    check_forward_was_called,
+    check_grad_shape,
+    check_image_batch,
+    check_same_dtype,
+)
+from .conv import to_nhwc_contiguous
 from .im2col import as_pair, col2im, im2col
 from .module import Module, Parameter
 from .parallel import run_chunks
@@ -160,7 +166,7 @@ class ConvTranspose2d(Module):
         ndarray of shape (batch, out_channels, out_h, out_w)
             NCHW-shaped view of channels-last memory.
         """
-        check_image_batch(repr(self), x, self.in_channels)
+        x = check_image_batch(x, repr(self), self.in_channels)
         check_same_dtype(x, self.weight.data.dtype, repr(self))
         batch, _, out_h, out_w = self.output_shape(x.shape)
         _, _, height, width = x.shape
@@ -201,16 +207,10 @@ class ConvTranspose2d(Module):
         -------
         ndarray of shape (batch, in_channels, height, width)
         """
-        if self._cache is None:
-            raise RuntimeError(
-                f"{self!r}.backward() needs a forward() call in training mode first"
-            )
+        check_forward_was_called(self._cache, repr(self), training_mode=True)
         inputs, input_shape = self._cache
         expected = self.output_shape(input_shape)
-        if tuple(grad_output.shape) != expected:
-            raise ValueError(
-                f"{self!r}.backward expects grad_output of shape {expected}, got {tuple(grad_output.shape)}"
-            )
+        grad_output = check_grad_shape(grad_output, expected, repr(self))
         batch, _, height, width = input_shape
         _, _, out_h, out_w = expected
         grad = grad_output.transpose(0, 2, 3, 1).astype(inputs.dtype, copy=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import check_image_batch
+from ._checks import check_forward_was_called, check_grad_shape, check_image_batch, check_window_fits
 from .im2col import as_pair, conv_output_size, pad_nhwc
 from .module import Module
 from .parallel import run_chunks
@@ -23,13 +23,8 @@ from .parallel import run_chunks
 def _pooling_output_size(layer, input_shape, kernel_size, stride, padding) -> tuple[int, int]:
     """Return ``(out_h, out_w)`` or raise a clear error when the input is too small."""
     _, _, height, width = input_shape
+    check_window_fits(input_shape, kernel_size, padding, repr(layer))
     (kernel_h, kernel_w), (pad_h, pad_w) = kernel_size, padding
-    if height + 2 * pad_h < kernel_h or width + 2 * pad_w < kernel_w:
-        raise ValueError(
-            f"{layer!r} got input of shape {tuple(input_shape)}: the (padded) image "
-            f"{height + 2 * pad_h}x{width + 2 * pad_w} is smaller than the "
-            f"{kernel_h}x{kernel_w} window"
-        )
     return (
         conv_output_size(height, kernel_h, stride[0], pad_h),
         conv_output_size(width, kernel_w, stride[1], pad_w),
@@ -177,7 +172,7 @@ class MaxPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, out_h, out_w)
         """
-        check_image_batch(repr(self), x)
+        x = check_image_batch(x, repr(self))
         out_h, out_w = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding, value=-np.inf)
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
@@ -211,16 +206,11 @@ class MaxPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, height, width)
         """
-        if self._cache is None:
-            raise RuntimeError(f"{self!r}.backward() needs a forward() call in training mode first")
+        check_forward_was_called(self._cache, repr(self), training_mode=True)
         row_offset, column_offset, padded_shape, input_shape = self._cache
+        batch, out_h, out_w, channels = row_offset.shape
+        grad_output = check_grad_shape(grad_output, (batch, channels, out_h, out_w), repr(self))
         grad = grad_output.transpose(0, 2, 3, 1)
-        if grad.shape != row_offset.shape:
-            batch, out_h, out_w, channels = row_offset.shape
-            raise ValueError(
-                f"{self!r}.backward expects grad_output of shape "
-                f"{(batch, channels, out_h, out_w)}, got {tuple(grad_output.shape)}"
-            )
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
         out_h, out_w = row_offset.shape[1:3]
         rows_once = stride_h == kernel_h and out_h * kernel_h == padded_shape[1]
@@ -274,7 +264,7 @@ class AvgPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, out_h, out_w)
         """
-        check_image_batch(repr(self), x)
+        x = check_image_batch(x, repr(self))
         output_size = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding)
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
@@ -301,12 +291,10 @@ class AvgPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, height, width)
         """
-        if self._cache is None:
-            raise RuntimeError(f"{self!r}.backward() needs a forward() call in training mode first")
+        check_forward_was_called(self._cache, repr(self), training_mode=True)
         padded_shape, input_shape, output_size = self._cache
         expected = (input_shape[0], input_shape[1]) + tuple(output_size)
-        if tuple(grad_output.shape) != expected:
-            raise ValueError(f"{self!r}.backward expects grad_output of shape {expected}, got {grad_output.shape}")
+        grad_output = check_grad_shape(grad_output, expected, repr(self))
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
         out_h, out_w = output_size
         share = grad_output.transpose(0, 2, 3, 1) * (1.0 / (kernel_h * kernel_w))
@@ -373,7 +361,7 @@ class AdaptiveAvgPool2d(Module):
         -------
         ndarray of shape (batch, channels, out_h, out_w)
         """
-        check_image_batch(repr(self), x)
+        x = check_image_batch(x, repr(self))
         batch, channels, height, width = x.shape
         if height < 1 or width < 1:
             raise ValueError(f"{self!r} got an empty image of shape {x.shape}")
@@ -397,12 +385,9 @@ class AdaptiveAvgPool2d(Module):
         -------
         ndarray of shape (batch, channels, height, width)
         """
-        if self._cache is None:
-            raise RuntimeError(f"{self!r}.backward() needs a forward() call in training mode first")
+        check_forward_was_called(self._cache, repr(self), training_mode=True)
         batch, channels, height, width = self._cache
-        expected = (batch, channels, *self.output_size)
-        if tuple(grad_output.shape) != expected:
-            raise ValueError(f"{self!r}.backward expects grad_output of shape {expected}, got {grad_output.shape}")
+        grad_output = check_grad_shape(grad_output, (batch, channels, *self.output_size), repr(self))
         grad = grad_output.transpose(0, 2, 3, 1)
         grad_input = np.zeros((batch, height, width, channels), dtype=grad.dtype)
         for y, x_index, rows, columns in self._bins(height, width):
