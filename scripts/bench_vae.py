@@ -25,8 +25,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from classroom.data import load_celeba  # noqa: E402
-from classroom.models.vae import ConvVAE, bits_per_dim, dequantize, evaluate_vae, train_vae  # noqa: E402
+from classroom.models.elbo import bits_per_dim, dequantize  # noqa: E402
+from classroom.models.vae import ConvVAE  # noqa: E402
 from classroom.nn.parallel import use_threads  # noqa: E402
+from classroom.train.vae import evaluate_vae, train_vae  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -6,7 +6,7 @@ trained with Adam on the negative ELBO. The last ``--held-out`` faces (in
 file order) are never trained on; the held-out negative ELBO is measured on
 them after every epoch (one latent sample and one dequantisation per face,
 an unbiased estimate) and reported in nats per image and in bits per
-dimension (an upper bound for the 8-bit images, see ``classroom.models.vae``).
+dimension (an upper bound for the 8-bit images, see ``classroom.models.elbo``).
 
 Outputs in ``--out`` (default ``runs/vae/``), rewritten after every epoch so
 that a run stopped early still leaves usable files:
@@ -16,7 +16,7 @@ that a run stopped early still leaves usable files:
 * ``reconstructions.png`` - rows of held-out originals, each followed by its reconstruction;
 * ``interpolation.png`` - a walk in latent space between two held-out faces;
 * ``model.npz`` - ``state_dict`` + metadata (architecture), for
-  ``classroom.io.load_model`` with ``classroom.models.vae.build_vae``.
+  ``classroom.io.load_model`` into ``classroom.models.registry.build_model(metadata["architecture"])``.
 
 Usage::
 
@@ -42,7 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from classroom.data import load_celeba, to_float_nchw  # noqa: E402
 from classroom.io.atomic import atomic_write, write_json  # noqa: E402
 from classroom.io import save_model  # noqa: E402
-from classroom.models.vae import ConvVAE, MLPVAE, evaluate_vae, image_grid, train_vae  # noqa: E402
+from classroom.models.vae import ConvVAE, MLPVAE  # noqa: E402
+from classroom.plots.grids import image_grid  # noqa: E402
+from classroom.train.vae import evaluate_vae, train_vae  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -1,32 +1,25 @@
-"""Tests of ``classroom.models.vae``: the ELBO's gradient, the KL formula, sampling, training on faces.
+"""Tests of ``classroom.models.vae`` and ``classroom.models.vae_base``: the ELBO's gradient, sampling, rebuilding.
 
-Unit tests use small synthetic arrays (random numbers, labelled as such); the
-smoke test trains on real CelebA faces.
+Unit tests use small synthetic arrays (random numbers, labelled as such).
+The formulas are tested in ``test_models_elbo.py``, the training loop in
+``tests/train/test_train_vae.py``, the image grid in
+``tests/plots/test_plots_grids.py``.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
+import warnings
 
 import numpy as np
 import pytest
-from conftest import require_dataset
 
+from classroom.io import load_model, load_model_state, save_model
+from classroom.models.registry import build_model, registered_architectures
+from classroom.models.vae import MLPVAE, ConvVAE
+from classroom.models.vae_base import VAE
 from classroom.nn.gradcheck import numerical_gradient
-from classroom.io import load_model, save_model
-from classroom.models.vae import (
-    MLPVAE,
-    ConvVAE,
-    bits_per_dim,
-    build_vae,
-    dequantize,
-    evaluate_vae,
-    gaussian_kl,
-    gaussian_nll,
-    image_grid,
-    reparameterize,
-    train_vae,
-)
 
 
 def tiny_models():
@@ -68,72 +61,6 @@ def test_negative_elbo_gradient_matches_finite_differences_for_every_parameter(k
     for name, parameter in model.named_parameters():
         numerical = numerical_gradient(loss, parameter.data)
         np.testing.assert_allclose(parameter.grad, numerical, rtol=1e-5, atol=1e-6, err_msg=name)
-
-
-def test_reparameterize_gradients_match_finite_differences(rng):
-    mu = rng.standard_normal((2, 3))
-    logvar = rng.standard_normal((2, 3))
-    weights = rng.standard_normal((2, 3))
-
-    def projected(mu_, logvar_):
-        z, _ = reparameterize(mu_, logvar_, np.random.default_rng(3))
-        return float(np.sum(weights * z))
-
-    _, eps = reparameterize(mu, logvar, np.random.default_rng(3))
-    np.testing.assert_allclose(numerical_gradient(lambda m: projected(m, logvar), mu), weights, rtol=1e-7)
-    np.testing.assert_allclose(
-        numerical_gradient(lambda lv: projected(mu, lv), logvar),
-        weights * 0.5 * np.exp(0.5 * logvar) * eps,
-        rtol=1e-6,
-        atol=1e-9,
-    )
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_analytic_kl_matches_a_monte_carlo_estimate(seed):
-    rng = np.random.default_rng(seed)
-    mu = rng.standard_normal((1, 4))
-    logvar = rng.uniform(-1.5, 1.0, size=(1, 4))
-    samples = 200_000
-    z, eps = reparameterize(np.repeat(mu, samples, 0), np.repeat(logvar, samples, 0), rng)
-    # log q(z|x) - log p(z), summed over the latent dimensions; the 2*pi terms cancel.
-    log_q = np.sum(-0.5 * eps**2 - 0.5 * logvar, axis=1)
-    log_p = np.sum(-0.5 * z**2, axis=1)
-    estimates = log_q - log_p
-    standard_error = estimates.std() / math.sqrt(samples)
-    assert abs(estimates.mean() - gaussian_kl(mu, logvar)[0]) < 4 * standard_error
-
-
-def test_kl_is_zero_only_at_the_prior():
-    assert gaussian_kl(np.zeros((1, 5)), np.zeros((1, 5)))[0] == 0.0
-    assert gaussian_kl(np.full((1, 5), 0.1), np.zeros((1, 5)))[0] > 0.0
-
-
-def test_gaussian_nll_matches_the_normal_density(rng):
-    x = rng.random((2, 6))
-    mean = rng.random((2, 6))
-    sigma = 0.3
-    density = np.exp(-((x - mean) ** 2) / (2 * sigma**2)) / math.sqrt(2 * math.pi * sigma**2)
-    np.testing.assert_allclose(gaussian_nll(x, mean, math.log(sigma)), -np.log(density).sum(axis=1))
-
-
-def test_bits_per_dim_is_eight_for_a_uniform_density():
-    # The uniform density on [0, 1]^D has log-density 0: exactly 8 bits per 8-bit value.
-    assert bits_per_dim(0.0, 12) == 8.0
-    assert bits_per_dim(-12 * math.log(2.0), 12) == pytest.approx(7.0)
-
-
-def test_dequantize_stays_inside_each_pixels_bin(rng):
-    images = rng.integers(0, 256, size=(2, 4, 5, 3), dtype=np.uint8)
-    values = dequantize(images, rng)
-    assert values.shape == (2, 3, 4, 5) and values.dtype == np.float32
-    pixels = images.transpose(0, 3, 1, 2)
-    assert np.all(values >= pixels / 256.0) and np.all(values < (pixels + 1) / 256.0)
-
-
-def test_dequantize_rejects_float_images(rng):
-    with pytest.raises(TypeError, match="uint8"):
-        dequantize(rng.random((2, 4, 4, 3)), rng)
 
 
 def test_sample_reconstruct_and_interpolate_return_images_in_range(rng):
@@ -181,51 +108,111 @@ def test_saved_vae_loads_into_a_model_built_from_its_architecture(tmp_path, rng,
     model.log_sigma.data[:] = -2.0
     model.loss_and_backward(rng.random((4, 3, 8, 8)).astype(np.float32), rng)  # updates batch-norm statistics
     path = save_model(tmp_path / "vae.npz", model, metadata={"architecture": model.architecture()})
-    loaded = build_vae(model.architecture(), seed=99)
+    loaded = build_model({**model.architecture(), "seed": 99})
     metadata = load_model(path, loaded)
-    assert metadata["architecture"]["kind"] == "conv"
+    assert metadata["architecture"]["name"] == "conv_vae"
+    assert type(loaded) is ConvVAE
     x = rng.random((2, 3, 8, 8)).astype(np.float32)
     np.testing.assert_array_equal(loaded.reconstruct(x), model.reconstruct(x))
     assert loaded.sigma == pytest.approx(math.exp(-2.0))
 
 
-def test_train_vae_stops_when_the_time_budget_is_used(rng):
-    images = rng.integers(0, 256, size=(40, 4, 4, 1), dtype=np.uint8)  # synthetic
-    model = MLPVAE(image_size=4, channels=1, latent_dim=2, hidden=(8,))
-    history = train_vae(model, images[:32], images[32:], epochs=5, batch_size=8, rng=rng, log=None, max_seconds=0.0)
-    assert history["epoch"] == [1]
-    assert len(history["batch_neg_elbo"]) == 4
+def test_the_vaes_are_registered_and_rebuild_from_their_architecture():
+    assert {"conv_vae", "mlp_vae"} <= set(registered_architectures())
+    for model in tiny_models().values():
+        rebuilt = build_model(model.architecture())
+        assert type(rebuilt) is type(model)
+        assert rebuilt.architecture() == model.architecture()
+        assert {name: array.shape for name, array in rebuilt.state_dict().items()} == {
+            name: array.shape for name, array in model.state_dict().items()
+        }
 
 
-def test_train_vae_rejects_too_few_images(rng):
-    images = rng.integers(0, 256, size=(5, 4, 4, 1), dtype=np.uint8)
-    model = MLPVAE(image_size=4, channels=1, latent_dim=2, hidden=(8,))
-    with pytest.raises(ValueError, match="at least batch_size=8"):
-        train_vae(model, images, images, epochs=1, batch_size=8, rng=rng, log=None)
+# Architecture dicts as VAE model files stored them before the VAEs joined the registry.
+OLD_CONV_ARCHITECTURE = {
+    "kind": "conv", "image_size": 8, "channels": 3, "latent_dim": 3, "widths": [4, 5], "batch_norm": True,
+    "learn_sigma": True,
+}
+OLD_MLP_ARCHITECTURE = {"kind": "mlp", "image_size": 4, "channels": 1, "latent_dim": 2, "hidden": [6], "learn_sigma": False}
 
 
-def test_image_grid_tiles_images_with_white_padding():
-    images = np.zeros((5, 3, 4, 4))
-    grid = image_grid(images, columns=3, padding=1)
-    assert grid.shape == (2 * 5 + 1, 3 * 5 + 1, 3) and grid.dtype == np.uint8
-    assert grid[0, 0, 0] == 255 and grid[1, 1, 0] == 0
-    assert np.all(grid[6:10, 11:15] == 255), "the sixth tile is empty"
+@pytest.mark.parametrize(
+    ("old", "cls", "name"), [(OLD_CONV_ARCHITECTURE, ConvVAE, "conv_vae"), (OLD_MLP_ARCHITECTURE, MLPVAE, "mlp_vae")]
+)
+def test_an_old_architecture_with_kind_still_rebuilds(old, cls, name):
+    copy = {key: (list(value) if isinstance(value, list) else value) for key, value in old.items()}
+    model = build_model(old)
+    assert type(model) is cls
+    assert model.architecture() == {"name": name, **{key: value for key, value in old.items() if key != "kind"}}
+    assert old == copy, "reading the old form does not modify the dict"
 
 
-@pytest.mark.slow
-@pytest.mark.data
-def test_held_out_elbo_improves_on_real_faces_within_seconds():
-    require_dataset("celeba")
-    from classroom.data import load_celeba
+def test_an_old_vae_file_loads_into_the_model_its_architecture_rebuilds(tmp_path, rng):
+    # A file as scripts/train_vae.py wrote it before: the architecture keyed by "kind".
+    model = ConvVAE(image_size=8, channels=3, latent_dim=3, widths=(4, 5), batch_norm=True, seed=4)
+    model.log_sigma.data[:] = -1.5
+    model.loss_and_backward(rng.random((4, 3, 8, 8)).astype(np.float32), rng)  # updates batch-norm statistics
+    metadata = {"name": "celeba-vae", "architecture": OLD_CONV_ARCHITECTURE}
+    path = save_model(tmp_path / "old-vae.npz", model, metadata=metadata)
+    _, metadata = load_model_state(path)
+    assert "name" not in metadata["architecture"]
+    loaded = build_model(metadata["architecture"])
+    load_model(path, loaded)
+    x = rng.random((2, 3, 8, 8)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.reconstruct(x), model.reconstruct(x))
+    assert loaded.sigma == pytest.approx(math.exp(-1.5))
 
-    faces = load_celeba(size=16, limit=512)
-    train, held_out = faces[:448], faces[448:]
-    rng = np.random.default_rng(0)
-    model = ConvVAE(image_size=16, channels=3, latent_dim=16, widths=(16, 32), seed=0)
-    before = evaluate_vae(model, held_out, rng=np.random.default_rng(1))
-    history = train_vae(model, train, held_out, epochs=4, batch_size=32, lr=2e-3, rng=rng, log=None)
-    after = evaluate_vae(model, held_out, rng=np.random.default_rng(1))
-    assert after["neg_elbo"] < before["neg_elbo"] - 0.25 * abs(before["neg_elbo"])
-    assert after["bits_per_dim"] < before["bits_per_dim"]
-    assert history["held_out_neg_elbo"][-1] < history["held_out_neg_elbo"][0]
-    assert len(history["batch_neg_elbo"]) == 4 * (448 // 32)
+
+def test_an_old_architecture_with_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="'kind' = 'gan'.*known kinds: \\['conv', 'mlp'\\]"):
+        build_model({"kind": "gan", "latent_dim": 2})
+
+
+CURRENT_CONV_ARCHITECTURE = {"name": "conv_vae", **{k: v for k, v in OLD_CONV_ARCHITECTURE.items() if k != "kind"}}
+
+
+@pytest.mark.parametrize("architecture", [OLD_CONV_ARCHITECTURE, CURRENT_CONV_ARCHITECTURE], ids=["old", "current"])
+def test_build_vae_warns_and_rebuilds_through_the_registry(architecture):
+    from classroom.models.vae import build_vae
+
+    with pytest.warns(DeprecationWarning, match="build_model"):
+        model = build_vae(architecture, seed=99, dtype=np.float64)
+    assert type(model) is ConvVAE and model.dtype == np.float64
+    assert model.architecture() == CURRENT_CONV_ARCHITECTURE
+    expected = build_model({**architecture, "seed": 99, "dtype": np.float64}).state_dict()
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, expected[name], err_msg=name)
+
+
+def test_build_vae_refuses_an_architecture_that_is_not_a_vae():
+    from classroom.models.vae import build_vae
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(ValueError, match="rebuilds the course's VAEs.*got architecture 'mlp'"):
+            build_vae({"name": "mlp", "in_features": 4, "out_features": 2})
+
+
+def test_every_old_name_is_still_importable_from_classroom_models_vae():
+    from classroom.models import elbo
+    from classroom.plots import grids
+    from classroom.train import vae as train_vae_module
+
+    old = importlib.import_module("classroom.models.vae")
+    homes = {
+        "VAE": VAE,
+        "LOG_2PI": elbo.LOG_2PI,
+        "bits_per_dim": elbo.bits_per_dim,
+        "dequantize": elbo.dequantize,
+        "gaussian_kl": elbo.gaussian_kl,
+        "gaussian_nll": elbo.gaussian_nll,
+        "reparameterize": elbo.reparameterize,
+        "train_vae": train_vae_module.train_vae,
+        "evaluate_vae": train_vae_module.evaluate_vae,
+        "image_grid": grids.image_grid,
+    }
+    for name, new in homes.items():
+        assert getattr(old, name) is new, name
+        assert name in dir(old), name
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        old.nothing_here  # noqa: B018

@@ -26,10 +26,12 @@
 # * a **decoder** that maps $z$ back to an image.
 #
 # To generate, skip the encoder: draw $z \sim \mathcal N(0, I)$ and decode it.
-# The model is `classroom.models.vae` (encoder and decoder are ordinary
-# `Conv2d` / `ConvTranspose2d` stacks with hand-written backward passes); this
-# notebook explains the three formulas that make it work, checks each of them
-# numerically, trains a small VAE on real CelebA faces, and shows what it learned.
+# The model is `classroom.models.vae.ConvVAE` (encoder and decoder are ordinary
+# `Conv2d` / `ConvTranspose2d` stacks with hand-written backward passes), the
+# formulas of its loss are in `classroom.models.elbo`, and its training loop is
+# `classroom.train.vae`; this notebook explains the three formulas that make it
+# work, checks each of them numerically, trains a small VAE on real CelebA
+# faces, and shows what it learned.
 
 # %%
 import inspect
@@ -44,13 +46,10 @@ from PIL import Image
 from classroom.config import quick_mode, project_root
 from classroom.data import load_celeba, to_float_nchw
 from classroom.nn.gradcheck import numerical_gradient
-from classroom.models.vae import (
-    ConvVAE,
-    gaussian_kl,
-    image_grid,
-    reparameterize,
-    train_vae,
-)
+from classroom.models.elbo import gaussian_kl, reparameterize
+from classroom.models.vae import ConvVAE
+from classroom.plots import image_grid
+from classroom.train.vae import train_vae
 
 QUICK = quick_mode()
 print("quick mode" if QUICK else "full mode")

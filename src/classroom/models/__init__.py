@@ -4,7 +4,9 @@
 * ``classroom.models.logistic``: binary and softmax logistic regression
   trained by full-batch gradient descent (weekend 2).
 * ``classroom.models.cnn.cifar_cnn``: the CIFAR-10 convolutional network (weekend 4).
-* ``classroom.models.vae``: convolutional and MLP variational autoencoders (weekend 7).
+* ``classroom.models.vae``: convolutional and MLP variational autoencoders (weekend 7);
+  the VAE they share is in ``classroom.models.vae_base``, the formulas of its
+  loss in ``classroom.models.elbo``.
 * ``classroom.models.registry.build_model``: rebuild a saved model from its architecture.
 """
 

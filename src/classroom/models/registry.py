@@ -17,8 +17,17 @@ Registered names:
 
 * ``"mlp"`` - :class:`classroom.models.mlp.MLP`
 * ``"cifar_cnn"`` - the CIFAR-10 network in :mod:`classroom.models.cnn`
+* ``"conv_vae"`` - :class:`classroom.models.vae.ConvVAE`
+* ``"mlp_vae"`` - :class:`classroom.models.vae.MLPVAE`
 
 Add your own with :func:`register_architecture`.
+
+Older files
+-----------
+VAE files saved before the VAEs joined the registry describe their model
+with a ``"kind"`` key instead of ``"name"`` (``{"kind": "conv", ...}``).
+:func:`build_model` reads them too: :func:`upgrade_architecture` translates
+the old form into the current one.
 """
 
 from __future__ import annotations
@@ -26,13 +35,18 @@ from __future__ import annotations
 import importlib
 from typing import Callable, Mapping
 
-__all__ = ["build_model", "register_architecture", "registered_architectures"]
+__all__ = ["build_model", "register_architecture", "registered_architectures", "upgrade_architecture"]
 
 # name -> "module:attribute" (imported on first use) or the callable itself.
 _BUILDERS: dict[str, str | Callable] = {
     "mlp": "classroom.models.mlp:MLP",
     "cifar_cnn": "classroom.models.cnn:cifar_cnn",
+    "conv_vae": "classroom.models.vae:ConvVAE",
+    "mlp_vae": "classroom.models.vae:MLPVAE",
 }
+
+# The old ``"kind"`` of a VAE architecture -> its registry name.
+_OLD_VAE_KINDS = {"conv": "conv_vae", "mlp": "mlp_vae"}
 
 
 def register_architecture(name: str, builder: str | Callable, *, overwrite: bool = False) -> None:
@@ -66,6 +80,46 @@ def registered_architectures() -> list[str]:
     return sorted(_BUILDERS)
 
 
+def upgrade_architecture(architecture: Mapping) -> dict:
+    """Return an architecture dict in the current form, keyed by ``"name"``.
+
+    The VAEs used to describe themselves with ``"kind"`` (``"conv"`` or
+    ``"mlp"``); those dicts become ``{"name": "conv_vae", ...}`` or
+    ``{"name": "mlp_vae", ...}``, the other keys unchanged. A dict with a
+    ``"name"`` (or without either key) is returned as a copy, unchanged.
+
+    Parameters
+    ----------
+    architecture : mapping
+        As saved in a model file's metadata.
+
+    Returns
+    -------
+    dict
+        A new dict; ``architecture`` is not modified.
+
+    Raises
+    ------
+    ValueError
+        If an old-form dict has a ``"kind"`` other than ``"conv"`` or ``"mlp"``.
+
+    Examples
+    --------
+    >>> upgrade_architecture({"kind": "mlp", "latent_dim": 2})
+    {'name': 'mlp_vae', 'latent_dim': 2}
+    """
+    arguments = dict(architecture)
+    if "name" in arguments or "kind" not in arguments:
+        return arguments
+    kind = arguments.pop("kind")
+    if kind not in _OLD_VAE_KINDS:
+        raise ValueError(
+            f"architecture has the old VAE form with 'kind' = {kind!r}; "
+            f"known kinds: {sorted(_OLD_VAE_KINDS)}"
+        )
+    return {"name": _OLD_VAE_KINDS[kind], **arguments}
+
+
 def _resolve(name: str) -> Callable:
     """Return the builder registered as ``name``, importing it if needed."""
     builder = _BUILDERS[name]
@@ -97,7 +151,8 @@ def build_model(architecture: Mapping):
         ``"name"`` selects the builder (see :func:`registered_architectures`);
         the other keys are its keyword arguments, for example
         ``{"name": "mlp", "in_features": 784, "hidden_sizes": [256],
-        "out_features": 10}``.
+        "out_features": 10}``. The old VAE form with ``"kind"`` instead of
+        ``"name"`` is read too (see :func:`upgrade_architecture`).
 
     Returns
     -------
@@ -117,6 +172,7 @@ def build_model(architecture: Mapping):
             f"architecture must be a dict like {{'name': 'mlp', ...}}, got "
             f"{type(architecture).__name__}"
         )
+    architecture = upgrade_architecture(architecture)
     if "name" not in architecture:
         raise ValueError(
             f"architecture dict has no 'name' key (keys: {sorted(architecture)}); "

@@ -4,13 +4,18 @@
   matrices, first-layer weights;
 * :mod:`classroom.plots.plane`: figures in the plane: decision boundaries of
   two-feature classifiers, loss surfaces and optimiser trajectories;
-* :mod:`classroom.plots.ablation`: an ablation's scores with their intervals.
+* :mod:`classroom.plots.ablation`: an ablation's scores with their intervals;
+* :mod:`classroom.plots.grids`: :func:`~classroom.plots.grids.image_grid`,
+  many images tiled into one picture (a NumPy array, no matplotlib).
 
-Every function returns the matplotlib ``Figure``. ``import classroom`` works
-without matplotlib; drawing needs it (``pip install matplotlib``).
+Every function except ``image_grid`` returns the matplotlib ``Figure``;
+``image_grid`` returns the picture as a ``uint8`` array, for ``plt.imshow``
+or a PNG file. ``import classroom`` works without matplotlib; drawing needs
+it (``pip install matplotlib``).
 """
 
 from .ablation import plot_ablation
+from .grids import image_grid
 from .plane import (
     decision_grid,
     plot_decision_boundary,
@@ -29,6 +34,7 @@ from .training import (
 __all__ = [
     "compare_histories",
     "decision_grid",
+    "image_grid",
     "plot_ablation",
     "plot_confusion_matrix",
     "plot_decision_boundary",

@@ -1,4 +1,4 @@
-"""Training: the loop, its callbacks, and resumable checkpoints.
+"""Training: the loop, its callbacks, resumable checkpoints, and the VAE's loop.
 
 * ``Trainer`` (in ``loop``): forward, loss, backward, step, zero_grad over
   shuffled mini-batches, with validation after each epoch.
@@ -7,6 +7,9 @@
   ``ProgressBar``.
 * Checkpoints (in ``checkpoint``): ``save_checkpoint`` / ``load_checkpoint``
   to stop and resume training exactly.
+* The VAE's loop (in ``vae``): ``train_vae`` and ``evaluate_vae`` (the
+  held-out negative ELBO), for a model that computes its own loss gradient
+  on freshly dequantised images.
 """
 
 from .callbacks import (
@@ -20,6 +23,7 @@ from .callbacks import (
 )
 from .checkpoint import load_checkpoint, save_checkpoint
 from .loop import Trainer
+from .vae import evaluate_vae, train_vae
 
 __all__ = [
     "Callback",
@@ -30,6 +34,8 @@ __all__ = [
     "ProgressBar",
     "Trainer",
     "TrainingDiverged",
+    "evaluate_vae",
     "load_checkpoint",
     "save_checkpoint",
+    "train_vae",
 ]
