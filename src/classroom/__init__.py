@@ -9,9 +9,9 @@ lowest first; each imports only from the ones above it in this list:
 * ``classroom.optim``: optimizers, learning-rate schedules, loss surfaces;
 * ``classroom.data``: the real datasets, splits, batches, synthetic sets;
 * ``classroom.io``: saving and loading models, atomic file writes;
+* ``classroom.evaluation``: metrics, held-out test sets, ablations, tables;
 * ``classroom.models``: the course's models and the registry that rebuilds them;
 * ``classroom.train``: the training loop, callbacks and checkpoints;
-* ``classroom.evaluation``: metrics, held-out test sets, ablations, tables;
 * ``classroom.plots``: the figures the lessons draw;
 * ``classroom.serve``: the REST API (weekend 8);
 * ``classroom.check``: the checks that grade a learner's workbook;
