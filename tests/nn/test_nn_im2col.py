@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classroom.nn.im2col import as_pair, col2im, conv_output_size, im2col, pad_nhwc
+from classroom.nn.im2col import (
+    as_pair,
+    col2im,
+    conv_output_hw,
+    conv_output_size,
+    conv_transpose_output_hw,
+    conv_transpose_output_size,
+    im2col,
+    pad_nhwc,
+)
 
 CASES = [
     # (batch, height, width, channels, kernel, stride)
@@ -58,3 +67,27 @@ def test_as_pair_accepts_int_or_pair(value, expected):
 def test_as_pair_rejects_other_values(value):
     with pytest.raises(TypeError, match="int or a pair"):
         as_pair(value, "kernel_size")
+
+
+@pytest.mark.parametrize("size, kernel, stride, padding", [(7, 3, 1, 1), (8, 4, 2, 1), (9, 3, 2, 0), (5, 5, 3, 2)])
+def test_the_transposed_output_size_inverts_the_convolution_output_size(size, kernel, stride, padding):
+    out = conv_output_size(size, kernel, stride, padding)
+    # Every input length a strided conv maps onto ``out`` lies in
+    # [back, back + stride - 1]; output_padding picks one of them.
+    back = conv_transpose_output_size(out, kernel, stride, padding)
+    assert back <= size <= back + stride - 1
+    assert conv_transpose_output_size(out, kernel, stride, padding, output_padding=size - back) == size
+    assert conv_output_size(back, kernel, stride, padding) == out
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "shape, kernel, stride, padding, output_padding",
+    [((7, 6), (3, 3), (1, 1), (1, 0), (0, 0)), ((5, 4), (4, 3), (2, 3), (1, 1), (1, 2))],
+)
+def test_two_dimensional_sizes_match_pytorch(torch, shape, kernel, stride, padding, output_padding):
+    x = torch.zeros((1, 1, *shape))
+    conv = torch.nn.Conv2d(1, 1, kernel, stride, padding)
+    up = torch.nn.ConvTranspose2d(1, 1, kernel, stride, padding, output_padding)
+    assert conv_output_hw(shape, kernel, stride, padding) == tuple(conv(x).shape[2:])
+    assert conv_transpose_output_hw(shape, kernel, stride, padding, output_padding) == tuple(up(x).shape[2:])

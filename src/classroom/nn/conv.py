@@ -37,7 +37,7 @@ from ._checks import (
     check_same_dtype,
     check_window_fits,
 )
-from .im2col import as_pair, col2im, conv_output_size, im2col, pad_nhwc
+from .im2col import col2im, conv_output_hw, im2col, pad_nhwc
 from .module import Module, Parameter
 from .parallel import run_chunks
 
@@ -158,12 +158,9 @@ class Conv2d(Module):
         ValueError
             If the padded input is smaller than the kernel.
         """
-        batch, _, height, width = input_shape
         check_window_fits(input_shape, self.kernel_size, self.padding, repr(self))
-        (kernel_h, kernel_w), (pad_h, pad_w) = self.kernel_size, self.padding
-        out_h = conv_output_size(height, kernel_h, self.stride[0], pad_h)
-        out_w = conv_output_size(width, kernel_w, self.stride[1], pad_w)
-        return batch, self.out_channels, out_h, out_w
+        out_h, out_w = conv_output_hw(input_shape[2:], self.kernel_size, self.stride, self.padding)
+        return input_shape[0], self.out_channels, out_h, out_w
 
     # ------------------------------------------------------------ forward
     def forward(self, x):

@@ -33,7 +33,7 @@ from ._checks import (
     check_same_dtype,
 )
 from .conv import to_nhwc_contiguous
-from .im2col import as_pair, col2im, im2col
+from .im2col import as_pair, col2im, conv_transpose_output_hw, im2col
 from .module import Module, Parameter
 from .parallel import run_chunks
 
@@ -129,30 +129,22 @@ class ConvTranspose2d(Module):
         ValueError
             If the padding would crop the output to nothing.
         """
-        batch, _, height, width = input_shape
-        sizes = []
-        for size, kernel, stride, pad, extra in zip(
-            (height, width), self.kernel_size, self.stride, self.padding, self.output_padding
-        ):
-            sizes.append((size - 1) * stride - 2 * pad + kernel + extra)
+        sizes = conv_transpose_output_hw(
+            input_shape[2:], self.kernel_size, self.stride, self.padding, self.output_padding
+        )
         if min(sizes) < 1:
             raise ValueError(
                 f"{self!r} got input of shape {tuple(input_shape)}, which gives an empty output "
                 f"{tuple(sizes)}; reduce the padding"
             )
-        return (batch, self.out_channels, sizes[0], sizes[1])
+        return (input_shape[0], self.out_channels, *sizes)
 
     def _full_shape(self, input_shape: tuple) -> tuple:
         """Shape (NHWC) of the output before the padding is cropped off."""
-        batch, _, height, width = input_shape
-        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
-        extra_h, extra_w = self.output_padding
-        return (
-            batch,
-            (height - 1) * stride_h + kernel_h + extra_h,
-            (width - 1) * stride_w + kernel_w + extra_w,
-            self.out_channels,
+        full_h, full_w = conv_transpose_output_hw(
+            input_shape[2:], self.kernel_size, self.stride, (0, 0), self.output_padding
         )
+        return (input_shape[0], full_h, full_w, self.out_channels)
 
     def forward(self, x):
         """Upsample a batch.

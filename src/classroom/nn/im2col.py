@@ -100,6 +100,69 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
+def conv_transpose_output_size(size: int, kernel: int, stride: int, padding: int, output_padding: int = 0) -> int:
+    """Return the output length of a transposed convolution along one axis.
+
+    The inverse of ``conv_output_size``: a transposed convolution maps a
+    length back to the longest input length a convolution with the same
+    ``kernel``, ``stride`` and ``padding`` maps onto it, minus
+    ``stride - 1 - output_padding``.
+
+    Parameters
+    ----------
+    size : int
+        Input length (height or width).
+    kernel, stride, padding : int
+        As for the convolution it inverts; ``padding`` is cropped from
+        *each* side of the output.
+    output_padding : int, default 0
+        Extra entries at the end (smaller than ``stride``).
+
+    Returns
+    -------
+    int
+        ``(size - 1)*stride - 2*padding + kernel + output_padding``
+        (PyTorch's formula without dilation).
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(16, kernel=4, stride=2, padding=1)
+    32
+    >>> conv_output_size(32, kernel=4, stride=2, padding=1)
+    16
+    """
+    return (size - 1) * stride - 2 * padding + kernel + output_padding
+
+
+def conv_output_hw(height_width, kernel_size, stride, padding) -> tuple[int, int]:
+    """Return ``(out_h, out_w)``: ``conv_output_size`` along both spatial axes.
+
+    Parameters
+    ----------
+    height_width : tuple of int
+        ``(height, width)`` of the input.
+    kernel_size, stride, padding : tuple of int
+        ``(height, width)`` pairs.
+
+    Examples
+    --------
+    >>> conv_output_hw((32, 30), kernel_size=(3, 3), stride=(2, 2), padding=(1, 0))
+    (16, 14)
+    """
+    return tuple(map(conv_output_size, height_width, kernel_size, stride, padding))
+
+
+def conv_transpose_output_hw(height_width, kernel_size, stride, padding, output_padding=(0, 0)) -> tuple[int, int]:
+    """Return ``(out_h, out_w)``: ``conv_transpose_output_size`` along both spatial axes.
+
+    Examples
+    --------
+    >>> conv_transpose_output_hw((16, 16), kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))
+    (32, 32)
+    """
+    return tuple(map(conv_transpose_output_size, height_width, kernel_size, stride, padding, output_padding))
+
+
 def pad_nhwc(x, padding: tuple[int, int], value: float = 0.0, out=None):
     """Pad the two spatial axes of a channels-last batch.
 

@@ -15,20 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_forward_was_called, check_grad_shape, check_image_batch, check_window_fits
-from .im2col import as_pair, conv_output_size, pad_nhwc
+from .im2col import as_pair, conv_output_hw, pad_nhwc
 from .module import Module
 from .parallel import run_chunks
-
-
-def _pooling_output_size(layer, input_shape, kernel_size, stride, padding) -> tuple[int, int]:
-    """Return ``(out_h, out_w)`` or raise a clear error when the input is too small."""
-    _, _, height, width = input_shape
-    check_window_fits(input_shape, kernel_size, padding, repr(layer))
-    (kernel_h, kernel_w), (pad_h, pad_w) = kernel_size, padding
-    return (
-        conv_output_size(height, kernel_h, stride[0], pad_h),
-        conv_output_size(width, kernel_w, stride[1], pad_w),
-    )
 
 
 class _Pool2d(Module):
@@ -50,6 +39,19 @@ class _Pool2d(Module):
                 f"(as in PyTorch), got padding={padding} for kernel_size={kernel_size}"
             )
         self._cache = None
+
+    def output_hw(self, input_shape: tuple) -> tuple[int, int]:
+        """Return ``(out_h, out_w)`` for an input of shape ``(batch, channels, height, width)``.
+
+        The same formula as ``Conv2d`` (``classroom.nn.im2col.conv_output_size``).
+
+        Raises
+        ------
+        ValueError
+            If the padded input is smaller than the window.
+        """
+        check_window_fits(input_shape, self.kernel_size, self.padding, repr(self))
+        return conv_output_hw(input_shape[2:], self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         """Describe the layer like PyTorch does."""
@@ -173,7 +175,7 @@ class MaxPool2d(_Pool2d):
         ndarray of shape (batch, channels, out_h, out_w)
         """
         x = check_image_batch(x, repr(self))
-        out_h, out_w = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
+        out_h, out_w = self.output_hw(x.shape)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding, value=-np.inf)
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
         batch, padded_h, _, channels = padded.shape
@@ -265,7 +267,7 @@ class AvgPool2d(_Pool2d):
         ndarray of shape (batch, channels, out_h, out_w)
         """
         x = check_image_batch(x, repr(self))
-        output_size = _pooling_output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
+        output_size = self.output_hw(x.shape)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding)
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
         out_h, out_w = output_size
