@@ -7,8 +7,8 @@ lowest first; each imports only from the ones above it in this list:
   initialisation, the finite-difference gradient check;
 * ``classroom.autograd``: the same ideas as a reverse-mode autograd engine;
 * ``classroom.optim``: optimizers, learning-rate schedules, loss surfaces;
-* ``classroom.data``: the real datasets, splits, batches, synthetic sets;
 * ``classroom.io``: saving and loading models, atomic file writes;
+* ``classroom.data``: the real datasets, splits, batches, synthetic sets;
 * ``classroom.evaluation``: metrics, held-out test sets, ablations, tables;
 * ``classroom.models``: the course's models and the registry that rebuilds them;
 * ``classroom.train``: the training loop, callbacks and checkpoints;
@@ -43,6 +43,7 @@ MOVED_MODULES: dict[str, str] = {
     "classroom.surfaces": "classroom.optim.surfaces",
     "classroom.gradcheck": "classroom.nn.gradcheck",
     "classroom.autograd.datasets": "classroom.data.synthetic",
+    "classroom.nn.reshape": "classroom.nn.flatten",
 }
 
 
