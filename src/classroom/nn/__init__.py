@@ -4,7 +4,7 @@ from . import functional, init
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .containers import Sequential
 from .dropout import Dropout
-from .flatten import Flatten
+from .flatten import Flatten, Unflatten
 from .linear import Linear
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, Parameter
@@ -36,7 +36,5 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "MaxPool2d"]
 
-# Reshaping layers (weekend 7).
-from .reshape import Unflatten
-
+# The inverse of Flatten, for decoders (weekend 7).
 __all__ += ["Unflatten"]

@@ -1,4 +1,14 @@
-"""``Flatten``: merge a range of dimensions into one (e.g. images into vectors)."""
+"""``Flatten`` and its inverse ``Unflatten``: reshaping layers.
+
+``Flatten`` turns ``(batch, channels, height, width)`` into
+``(batch, channels * height * width)``, so that a ``Linear`` layer can follow
+the convolutions of a classifier. ``Unflatten`` does the opposite: a decoder
+uses it after its first ``Linear`` layer, to turn a long vector into a small
+stack of feature maps that transposed convolutions can grow into an image.
+
+Reshaping moves no numbers, so each backward pass only reshapes the gradient
+back to the input's shape.
+"""
 
 from __future__ import annotations
 
@@ -75,3 +85,86 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size`` (as ``torch.nn.Unflatten``).
+
+    Parameters
+    ----------
+    dim : int
+        The dimension to split (negative counts from the end). Usually 1,
+        the first dimension after the batch.
+    unflattened_size : tuple of int
+        The new dimensions; their product must equal the size of ``dim``.
+
+    Examples
+    --------
+    >>> layer = Unflatten(1, (16, 4, 4))
+    >>> layer(np.zeros((2, 256), dtype=np.float32)).shape
+    (2, 16, 4, 4)
+    """
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        sizes = tuple(int(size) for size in unflattened_size)
+        if not sizes or min(sizes) < 1:
+            raise ValueError(
+                f"Unflatten needs a non-empty tuple of positive sizes, got unflattened_size={unflattened_size}"
+            )
+        self.dim = int(dim)
+        self.unflattened_size = sizes
+        self._input_shape = None
+        self._output_shape = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Reshape ``x`` so that dimension ``dim`` becomes ``unflattened_size``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (batch, ..., n, ...)
+            Input, where ``n = prod(unflattened_size)`` sits at position ``dim``.
+
+        Returns
+        -------
+        ndarray of shape (batch, ..., *unflattened_size, ...)
+            A view of ``x`` when possible; same dtype.
+
+        Raises
+        ------
+        ValueError
+            If ``dim`` does not exist in ``x`` or its size is not
+            ``prod(unflattened_size)``.
+        """
+        x = np.asarray(x)
+        dim = self.dim + x.ndim if self.dim < 0 else self.dim
+        if not 0 <= dim < x.ndim:
+            raise ValueError(f"{self!r} got input of shape {x.shape}, which has no dimension {self.dim}")
+        expected = int(np.prod(self.unflattened_size))
+        if x.shape[dim] != expected:
+            raise ValueError(
+                f"{self!r} expects dimension {self.dim} of size {expected} "
+                f"(= {' * '.join(map(str, self.unflattened_size))}), got input of shape {x.shape}"
+            )
+        new_shape = x.shape[:dim] + self.unflattened_size + x.shape[dim + 1 :]
+        self._input_shape = x.shape
+        self._output_shape = new_shape
+        return x.reshape(new_shape)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """Reshape the gradient back to the input's shape.
+
+        Parameters
+        ----------
+        grad_output : ndarray of the output's shape
+
+        Returns
+        -------
+        ndarray of the input's shape
+        """
+        check_forward_was_called(self._input_shape, "Unflatten")
+        grad = check_grad_shape(grad_output, self._output_shape, "Unflatten")
+        return grad.reshape(self._input_shape)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
