@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import init
 from ._checks import check_forward_was_called, check_grad_shape, check_input_shape
 from .module import Module, Parameter
 from .parallel import run_chunks
@@ -60,15 +61,29 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = bool(affine)
         if self.affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+            self.weight = Parameter(np.empty(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.empty(self.num_features, dtype=dtype))
         else:
             self.weight = None
             self.bias = None
-        self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
-        self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+        self.register_buffer("running_mean", np.empty(self.num_features, dtype=dtype))
+        self.register_buffer("running_var", np.empty(self.num_features, dtype=dtype))
         self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        self.reset_parameters()
         self._cache = None
+
+    def reset_running_stats(self) -> None:
+        """Forget the running statistics: mean 0, variance 1, no batches seen (as PyTorch)."""
+        init.zeros_(self.running_mean)
+        init.ones_(self.running_var)
+        self.num_batches_tracked = np.array(0, dtype=np.int64)
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics and, with ``affine``, set ``weight`` to 1 and ``bias`` to 0 (as PyTorch)."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
 
     # ------------------------------------------------------------ layout
     @staticmethod

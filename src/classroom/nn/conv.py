@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from . import init
 from ._checks import (
     check_conv_arguments,
     check_forward_was_called,
@@ -114,19 +115,33 @@ class Conv2d(Module):
         (self.in_channels, self.out_channels, self.kernel_size, self.stride, self.padding) = (
             check_conv_arguments("Conv2d", in_channels, out_channels, kernel_size, stride, padding)
         )
-        rng = np.random.default_rng(rng)
         kernel_h, kernel_w = self.kernel_size
-        fan_in = self.in_channels * kernel_h * kernel_w
-        bound = 1.0 / math.sqrt(fan_in)
-        shape = (self.out_channels, self.in_channels, kernel_h, kernel_w)
-        self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(dtype))
-        if bias:
-            self.bias = Parameter(rng.uniform(-bound, bound, size=self.out_channels).astype(dtype))
-        else:
-            self.bias = None
+        self.weight = Parameter(np.empty((self.out_channels, self.in_channels, kernel_h, kernel_w), dtype=dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters(rng)
         # Scratch arrays reused between calls (not learnable, not saved).
         self._workspace: dict[str, np.ndarray] = {}
         self._cache = None
+
+    def reset_parameters(self, rng=None) -> None:
+        """Draw fresh initial weights and biases as PyTorch does.
+
+        Both come from ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` with
+        ``fan_in = in_channels * kernel_h * kernel_w``. (PyTorch writes the
+        weight's part as ``kaiming_uniform_(a=sqrt(5))``, as ``Linear`` does;
+        that bound simplifies to ``1/sqrt(fan_in)``.)
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or int, optional
+            Source of randomness (or a seed); a fresh unseeded generator when None.
+        """
+        rng = np.random.default_rng(rng)
+        fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
+        bound = 1.0 / math.sqrt(fan_in)
+        init.uniform_(self.weight, -bound, bound, rng=rng)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, rng=rng)
 
     # ------------------------------------------------------------ helpers
     def _scratch(self, name: str, shape: tuple, dtype, fill=None):

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from . import init
 from ._checks import (
     check_conv_arguments,
     check_forward_was_called,
@@ -102,16 +103,31 @@ class ConvTranspose2d(Module):
                 f"ConvTranspose2d output_padding must be >= 0 and smaller than stride, got "
                 f"output_padding={output_padding} with stride={stride}"
             )
-        rng = np.random.default_rng(rng)
         kernel_h, kernel_w = self.kernel_size
-        bound = 1.0 / math.sqrt(self.out_channels * kernel_h * kernel_w)
-        shape = (self.in_channels, self.out_channels, kernel_h, kernel_w)
-        self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(dtype))
-        if bias:
-            self.bias = Parameter(rng.uniform(-bound, bound, size=self.out_channels).astype(dtype))
-        else:
-            self.bias = None
+        self.weight = Parameter(np.empty((self.in_channels, self.out_channels, kernel_h, kernel_w), dtype=dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters(rng)
         self._cache = None
+
+    def reset_parameters(self, rng=None) -> None:
+        """Draw fresh initial weights and biases as PyTorch does.
+
+        Both come from ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` where, as in
+        PyTorch, ``fan_in`` is computed from the weight's *second* axis:
+        ``out_channels * kernel_h * kernel_w``
+        (``init.calculate_fan_in_and_fan_out``).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or int, optional
+            Source of randomness (or a seed); a fresh unseeded generator when None.
+        """
+        rng = np.random.default_rng(rng)
+        fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
+        bound = 1.0 / math.sqrt(fan_in)
+        init.uniform_(self.weight, -bound, bound, rng=rng)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound, rng=rng)
 
     def weight_matrix(self):
         """Return the weight as an ``(in_channels, kernel_h*kernel_w*out_channels)`` matrix.

@@ -68,13 +68,13 @@ class Linear(Module):
         self.reset_parameters(rng)
         self._input = None
 
-    def reset_parameters(self, rng: np.random.Generator) -> None:
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
         """Draw fresh initial weights and biases as PyTorch does.
 
         Parameters
         ----------
-        rng : numpy.random.Generator
-            Source of randomness.
+        rng : numpy.random.Generator, optional
+            Source of randomness; a fresh unseeded generator when None.
         """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
         if self.bias is not None:
