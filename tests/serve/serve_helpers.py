@@ -1,7 +1,7 @@
 """Helpers shared by the serving tests: image encoders, a real server process, tiny models.
 
 Not a conftest (a second conftest.py would shadow ``from conftest import
-require_data`` for every test folder), so fixtures live in the test modules.
+require_dataset`` for every test folder), so fixtures live in the test modules.
 """
 
 from __future__ import annotations
