@@ -5,7 +5,9 @@ Each weekend has one module here (``weekend_01`` ... ``weekend_08``,
 The checks compare the learner's pieces with the package's reference
 implementation, never with hard-coded numbers. See :mod:`classroom.check.core`
 for what a check returns and how an unwritten stub, a wrong answer, an
-exception in the learner's code and a loop that never ends are reported.
+exception in the learner's code and a loop that never ends are reported, and
+:mod:`classroom.check.compare` for how a learner's array is compared with the
+reference and how the measured error is written.
 """
 
 from __future__ import annotations
@@ -13,12 +15,24 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from .compare import (
+    as_float,
+    as_ndarray,
+    close,
+    error_summary,
+    max_error_summary,
+    quietly,
+    tolerance_text,
+)
 from .core import (
+    END_TO_END_SECONDS,
     ERROR,
     FAIL,
+    HEADLESS_ENV,
     NEEDS_DATA,
     NOT_WRITTEN,
     PASS,
+    SLOW_CHECK_SECONDS,
     TIMEOUT,
     Check,
     CheckFailed,
@@ -27,6 +41,8 @@ from .core import (
     Result,
     format_table,
     grade,
+    headless,
+    is_end_to_end,
     register,
     registered_checks,
     run_check,
@@ -35,24 +51,36 @@ from .core import (
 )
 
 __all__ = [
+    "END_TO_END_SECONDS",
     "ERROR",
     "FAIL",
+    "HEADLESS_ENV",
     "NEEDS_DATA",
     "NOT_WRITTEN",
     "PASS",
+    "SLOW_CHECK_SECONDS",
     "TIMEOUT",
     "Check",
     "CheckFailed",
     "NotWritten",
     "Report",
     "Result",
+    "as_float",
+    "as_ndarray",
+    "close",
+    "error_summary",
     "format_table",
     "grade",
+    "headless",
+    "is_end_to_end",
     "load_weekend_checks",
+    "max_error_summary",
+    "quietly",
     "register",
     "registered_checks",
     "run_check",
     "run_checks",
+    "tolerance_text",
     "weekends",
 ]
 

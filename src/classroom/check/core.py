@@ -54,8 +54,10 @@ __all__ = [
     "register",
     "registered_checks",
     "weekends",
+    "run_check",
     "run_checks",
     "grade",
+    "format_table",
     "headless",
     "HEADLESS_ENV",
     "SLOW_CHECK_SECONDS",
@@ -207,6 +209,22 @@ def register(
     timeout: float = 30.0,
 ) -> Callable:
     """Register the decorated function as a check.
+
+    The decorated function is the check body, ``check(ns) -> str``: ``ns`` is
+    the learner's namespace (a mapping of the names their workbook defined).
+    It returns what it measured, on a pass; a wrong answer raises
+    :class:`CheckFailed` with the measured error and a hint.
+
+    Parameters
+    ----------
+    weekend, piece, name, needs, compared, timeout
+        As the attributes of :class:`Check`; registering a ``name`` again
+        replaces that check.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function unchanged.
 
     Examples
     --------

@@ -12,6 +12,9 @@ The learner writes two pieces in ``workbooks/month-2.py``:
 The references are :func:`classroom.data.splits.stratified_split` and
 :class:`classroom.experiments.HeldOutTestSet`; the checks compare with them on
 seeded, deliberately imbalanced labels.
+
+Each ``check_*`` function below is a registered check body, ``check(ns) -> str``
+(see :func:`classroom.check.core.register`).
 """
 
 from __future__ import annotations
@@ -112,18 +115,7 @@ def _class_counts(labels: np.ndarray, parts) -> np.ndarray:
     compared="the three index arrays for 3,000 labels: overlaps, missing samples, and sizes against stratified_split",
 )
 def check_split_partition(ns) -> str:
-    """The parts must not share a sample, must cover all of them, and have the package's sizes (within 4).
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """The parts must not share a sample, must cover all of them, and have the package's sizes (within 4)."""
     labels = _imbalanced_labels()
     parts = _call_split(ns["split_indices"], labels, seed=0)
     n = len(labels)
@@ -182,18 +174,7 @@ def check_split_partition(ns) -> str:
     ),
 )
 def check_split_stratified(ns) -> str:
-    """Each part must keep the class proportions: per-class counts within 1 of the package's.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Each part must keep the class proportions: per-class counts within 1 of the package's."""
     labels = _imbalanced_labels()
     worst = 0
     worst_detail = ""
@@ -228,18 +209,7 @@ def check_split_stratified(ns) -> str:
     compared="two calls with seed 0 (must be identical) and calls with seeds 0, 1, 2 (test parts must differ)",
 )
 def check_split_reproducible(ns) -> str:
-    """Same seed, same split; another seed, another split.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Same seed, same split; another seed, another split."""
     labels = _imbalanced_labels()
     first = _call_split(ns["split_indices"], labels, seed=0)
     second = _call_split(ns["split_indices"], labels, seed=0)
@@ -274,18 +244,7 @@ def check_split_reproducible(ns) -> str:
     timeout=60.0,
 )
 def check_split_mnist(ns) -> str:
-    """The same comparison on a real label set: 60,000 MNIST digits, ten classes of unequal size.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """The same comparison on a real label set: 60,000 MNIST digits, ten classes of unequal size."""
     from classroom.data import load_mnist
 
     # One call on a few labels first: an unwritten stub says so even without MNIST.
@@ -338,18 +297,7 @@ class _Recorder:
     compared="what evaluate(evaluate_fn) passes to evaluate_fn and returns, against the arrays given to OnceTestSet",
 )
 def check_first_evaluation(ns) -> str:
-    """The first ``evaluate`` must call ``evaluate_fn(inputs, targets)`` once and return its result.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """The first ``evaluate`` must call ``evaluate_fn(inputs, targets)`` once and return its result."""
     inputs, targets = _test_arrays()
     test_set = ns["OnceTestSet"](inputs.copy(), targets.copy())
     recorder = _Recorder()
@@ -395,18 +343,7 @@ def _first_evaluation_of_a_new_set(test_set) -> None:
     compared="a second evaluate() on the same test set (must raise, without calling evaluate_fn), and a fresh test set",
 )
 def check_second_evaluation_refused(ns) -> str:
-    """A second ``evaluate`` must raise an error with a message and must not look at the data.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """A second ``evaluate`` must raise an error with a message and must not look at the data."""
     cls = ns["OnceTestSet"]
     inputs, targets = _test_arrays()
     test_set = cls(inputs, targets)
@@ -443,18 +380,7 @@ def check_second_evaluation_refused(ns) -> str:
     compared="the public attributes of a OnceTestSet (none may hold the test inputs or targets)",
 )
 def check_arrays_private(ns) -> str:
-    """The arrays must not be reachable as public attributes (``test_set.inputs``), only through ``evaluate``.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """The arrays must not be reachable as public attributes (``test_set.inputs``), only through ``evaluate``."""
     inputs, targets = _test_arrays()
     test_set = ns["OnceTestSet"](inputs, targets)
     exposed = []

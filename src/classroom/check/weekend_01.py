@@ -35,6 +35,7 @@ from classroom import nn
 from classroom.gradcheck import numerical_gradient
 from classroom.nn import functional as F
 
+from .compare import ATOL, FD_ATOL, FD_RTOL, RTOL, as_float, as_ndarray, close, error_summary, quietly
 from .core import CheckFailed, register
 
 __all__ = [
@@ -49,8 +50,6 @@ __all__ = [
 ]
 
 WEEKEND = "weekend-01"
-ATOL, RTOL = 1e-9, 1e-7  # float64 comparisons with the package
-FD_ATOL, FD_RTOL = 1e-6, 1e-5  # analytic gradients vs central differences (eps 1e-6)
 
 
 # --------------------------------------------------------------------------
@@ -263,66 +262,6 @@ def reference_solutions() -> dict[str, object]:
 
 
 # --------------------------------------------------------------------------
-# Comparison helpers (also used by weekends 2 and 3)
-# --------------------------------------------------------------------------
-
-
-def _close(actual, expected, atol=ATOL, rtol=RTOL) -> bool:
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    if actual.shape != expected.shape:
-        return False
-    with np.errstate(invalid="ignore"):
-        return bool(np.all(np.abs(actual - expected) <= atol + rtol * np.abs(expected)))
-
-
-def _errors(actual, expected, atol=ATOL, rtol=RTOL) -> str:
-    """``"max abs error 3.1e-02, max rel error 1.2e-01 (tolerance |a-b| <= 1e-09 + 1e-07*|b|)"``."""
-    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        difference = np.abs(actual - expected)
-    if difference.size and not np.all(np.isfinite(difference)):
-        return f"{int(np.sum(~np.isfinite(difference)))} values not finite (inf or nan)"
-    max_abs = float(difference.max()) if difference.size else 0.0
-    scale = float(np.abs(expected).max()) if expected.size else 0.0
-    max_rel = max_abs / scale if scale > 0 else max_abs
-    return f"max abs error {max_abs:.2e}, max rel error {max_rel:.2e} (tolerance |a-b| <= {atol:g} + {rtol:g}*|b|)"
-
-
-def _as_array(value, what: str) -> np.ndarray:
-    if not isinstance(value, np.ndarray):
-        raise CheckFailed(
-            "not-an-array",
-            f"{what} returned {type(value).__name__}, not an ndarray",
-            "return a NumPy array (np.ndarray), not a list, a number or None",
-        )
-    return value
-
-
-def _as_float(value, what: str) -> float:
-    if isinstance(value, np.ndarray) and value.size != 1:
-        raise CheckFailed(
-            "loss-not-scalar",
-            f"{what} returned an array of shape {value.shape}, not one number",
-            "average the per-sample losses into one float: return float(np.mean(losses))",
-        )
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise CheckFailed("loss-not-scalar", f"{what} returned {type(value).__name__}, not a number",
-                          "return the loss as one float") from None
-
-
-def _quietly(function, *args, **kwargs):
-    """Call the learner's function with NumPy's overflow warnings silenced (we measure the result instead)."""
-    with np.errstate(all="ignore"):
-        return function(*args, **kwargs)
-
-
-def _progress(text: str) -> None:
-    print(f"  [{WEEKEND}] {text}", file=sys.stdout, flush=True)
-
-
-# --------------------------------------------------------------------------
 # softmax
 # --------------------------------------------------------------------------
 
@@ -335,22 +274,22 @@ SOFTMAX_SHAPES = [(4, 3), (7, 10), (1, 5), (16, 10)]
 def _check_softmax(ns):
     for seed, shape in enumerate(SOFTMAX_SHAPES):
         z = np.random.default_rng(seed).standard_normal(shape) * 3
-        got = _as_array(_quietly(ns["softmax"], z.copy()), "softmax")
+        got = as_ndarray(quietly(ns["softmax"], z.copy()), "softmax")
         expected = reference_softmax(z)
         where = f"logits of shape {shape}"
         if got.shape != expected.shape:
             raise CheckFailed("softmax-shape", f"{where}: got shape {got.shape}, expected {expected.shape}",
                               "softmax keeps the shape of its input: one probability per logit")
-        if _close(got, expected):
+        if close(got, expected):
             continue
-        if shape[0] > 1 and (_close(got, F.softmax(z, dim=0)) or _close(got, np.exp(z) / np.exp(z).sum())):
+        if shape[0] > 1 and (close(got, F.softmax(z, dim=0)) or close(got, np.exp(z) / np.exp(z).sum())):
             raise CheckFailed(
                 "softmax-wrong-axis",
                 f"{where}: your probabilities sum to 1 over the wrong axis (row sums {np.round(got.sum(axis=1), 3)[:4]}); "
-                f"{_errors(got, expected)}",
+                f"{error_summary(got, expected)}",
                 "normalise each row on its own: sum over the classes with axis=1 (or -1) and keepdims=True",
             )
-        raise CheckFailed("softmax-mismatch", f"{where}: {_errors(got, expected)}",
+        raise CheckFailed("softmax-mismatch", f"{where}: {error_summary(got, expected)}",
                           "compute exp(z - max) / sum(exp(z - max)) row by row, with the max and the sum taken "
                           "along axis=1 with keepdims=True so they broadcast over the row")
     return f"{len(SOFTMAX_SHAPES)} random inputs within {ATOL:g} + {RTOL:g}*|b| of classroom.nn.functional.softmax"
@@ -361,7 +300,7 @@ def _check_softmax(ns):
                    "classroom.nn.functional.softmax")
 def _check_softmax_large(ns):
     single = np.array([[1.0e4, 1.0e4 + 1.0, -1.0e4, 1.0e4 - 3.0]])
-    got = _as_array(_quietly(ns["softmax"], single.copy()), "softmax")
+    got = as_ndarray(quietly(ns["softmax"], single.copy()), "softmax")
     expected = reference_softmax(single)
     if got.shape == expected.shape and not np.all(np.isfinite(got)):
         raise CheckFailed(
@@ -369,11 +308,11 @@ def _check_softmax_large(ns):
             f"softmax([[1e4, 1e4+1, -1e4, 1e4-3]]) gave {np.array2string(got, precision=3)}: exp(1e4) overflows to inf",
             "subtract the row maximum before exp: softmax(z) = softmax(z - max(z)), and exp of a number <= 0 cannot overflow",
         )
-    if not _close(got, expected):
-        raise CheckFailed("softmax-mismatch", f"logits of size 1e4, a batch of one: {_errors(got, expected)}",
+    if not close(got, expected):
+        raise CheckFailed("softmax-mismatch", f"logits of size 1e4, a batch of one: {error_summary(got, expected)}",
                           "subtract the row maximum, exponentiate, divide by the row sum")
     mixed = np.array([[0.0, 1.0, 2.0], [1.0e4, 1.0e4 + 1.0, 1.0e4 + 2.0], [-1.0e4, -1.0e4 + 1.0, -1.0e4 + 2.0]])
-    got = _as_array(_quietly(ns["softmax"], mixed.copy()), "softmax")
+    got = as_ndarray(quietly(ns["softmax"], mixed.copy()), "softmax")
     expected = reference_softmax(mixed)
     if got.shape == expected.shape and not np.all(np.isfinite(got)):
         bad_rows = sorted({int(i) for i in np.argwhere(~np.isfinite(got))[:, 0]})
@@ -383,8 +322,8 @@ def _check_softmax_large(ns):
             "subtract each row's own maximum (z.max(axis=1, keepdims=True)), not the maximum of the whole batch: "
             "every row's largest logit must become 0",
         )
-    if not _close(got, expected):
-        raise CheckFailed("softmax-mismatch", f"rows of very different sizes: {_errors(got, expected)}",
+    if not close(got, expected):
+        raise CheckFailed("softmax-mismatch", f"rows of very different sizes: {error_summary(got, expected)}",
                           "subtract each row's maximum, exponentiate, divide by the row sum")
     return f"logits of size 1e4 give finite probabilities within {ATOL:g} + {RTOL:g}*|b| of the package"
 
@@ -407,12 +346,12 @@ def _ce_case(seed, n, c, scale=2.0):
 def _check_ce_loss(ns):
     for seed, n, c in CE_CASES:
         logits, labels = _ce_case(seed, n, c)
-        got = _as_float(_quietly(ns["cross_entropy"], logits.copy(), labels.copy()), "cross_entropy")
+        got = as_float(quietly(ns["cross_entropy"], logits.copy(), labels.copy()), "cross_entropy")
         expected = reference_cross_entropy(logits, labels)
         where = f"{n} samples, {c} classes"
-        if _close(got, expected):
+        if close(got, expected):
             continue
-        if n > 1 and _close(got, expected * n):
+        if n > 1 and close(got, expected * n):
             raise CheckFailed("ce-loss-not-mean", f"{where}: got {got:.6g}, expected {expected:.6g}: "
                               f"your loss is {n} times too large, the sum instead of the mean",
                               "average over the batch: divide the summed loss by N (np.mean), so the loss does not "
@@ -429,7 +368,7 @@ def _check_ce_loss(ns):
 def _check_ce_large(ns):
     logits = np.array([[1.0e4, -1.0e4, 0.0], [-1.0e4, 1.0e4, 1.0e4 - 5.0], [3.0, 1.0e4, -2.0]])
     labels = np.array([1, 2, 0])
-    got = _as_float(_quietly(ns["cross_entropy"], logits.copy(), labels.copy()), "cross_entropy")
+    got = as_float(quietly(ns["cross_entropy"], logits.copy(), labels.copy()), "cross_entropy")
     expected = reference_cross_entropy(logits, labels)
     if not np.isfinite(got):
         raise CheckFailed(
@@ -439,16 +378,16 @@ def _check_ce_large(ns):
             "compute log-probabilities directly: log_softmax(z) = z - max - log(sum(exp(z - max))), then take "
             "-mean(log_softmax[i, labels[i]]); never take log of a probability",
         )
-    if not _close(got, expected):
+    if not close(got, expected):
         raise CheckFailed("ce-loss-mismatch", f"logits of size 1e4: got {got:.8g}, expected {expected:.8g}",
                           "use log_softmax(z) = z - max - log(sum(exp(z - max))) row by row")
-    grad = _as_array(_quietly(ns["cross_entropy_grad"], logits.copy(), labels.copy()), "cross_entropy_grad")
+    grad = as_ndarray(quietly(ns["cross_entropy_grad"], logits.copy(), labels.copy()), "cross_entropy_grad")
     expected_grad = reference_cross_entropy_grad(logits, labels)
     if grad.shape == expected_grad.shape and not np.all(np.isfinite(grad)):
         raise CheckFailed("softmax-overflow", "logits of size 1e4: your gradient has inf or nan entries",
                           "build the gradient from a stable softmax (subtract the row maximum before exp)")
-    if not _close(grad, expected_grad):
-        raise CheckFailed("ce-grad-mismatch", f"logits of size 1e4: gradient {_errors(grad, expected_grad)}",
+    if not close(grad, expected_grad):
+        raise CheckFailed("ce-grad-mismatch", f"logits of size 1e4: gradient {error_summary(grad, expected_grad)}",
                           "the gradient is (softmax(z) - onehot(labels)) / N with a stable softmax")
     return f"loss {got:.6g} (package {expected:.6g}) and gradient within {ATOL:g} + {RTOL:g}*|b|"
 
@@ -459,25 +398,25 @@ def _check_ce_large(ns):
 def _check_ce_grad(ns):
     for seed, n, c in CE_CASES:
         logits, labels = _ce_case(seed, n, c)
-        got = _as_array(_quietly(ns["cross_entropy_grad"], logits.copy(), labels.copy()), "cross_entropy_grad")
+        got = as_ndarray(quietly(ns["cross_entropy_grad"], logits.copy(), labels.copy()), "cross_entropy_grad")
         expected = reference_cross_entropy_grad(logits, labels)
         where = f"{n} samples, {c} classes"
         if got.shape != expected.shape:
             raise CheckFailed("ce-grad-shape", f"{where}: got shape {got.shape}, expected {expected.shape}",
                               "the gradient has the logits' shape (N, C): one number per logit")
-        if _close(got, expected):
+        if close(got, expected):
             continue
-        if n > 1 and _close(got, expected * n):
+        if n > 1 and close(got, expected * n):
             raise CheckFailed("ce-grad-batch-size", f"{where}: your gradient is {n} times the expected one "
-                              f"({_errors(got, expected)})",
+                              f"({error_summary(got, expected)})",
                               "divide by the batch size: the loss is a mean over N samples, so dL/dz = (p - onehot) / N")
-        if _close(got, -expected):
+        if close(got, -expected):
             raise CheckFailed("ce-grad-sign", f"{where}: your gradient is minus the expected one",
                               "the gradient is p - onehot (prediction minus target), not onehot - p")
-        if _close(got, reference_softmax(logits) / n):
+        if close(got, reference_softmax(logits) / n):
             raise CheckFailed("ce-grad-onehot", f"{where}: your gradient is softmax / N; the one-hot labels are missing",
                               "subtract 1 at each row's true class: g = p.copy(); g[np.arange(N), labels] -= 1; g /= N")
-        raise CheckFailed("ce-grad-mismatch", f"{where}: {_errors(got, expected)}",
+        raise CheckFailed("ce-grad-mismatch", f"{where}: {error_summary(got, expected)}",
                           "dL/dz = (softmax(z) - onehot(labels)) / N")
     return f"{len(CE_CASES)} random batches within {ATOL:g} + {RTOL:g}*|b| of CrossEntropyLoss.backward"
 
@@ -486,12 +425,12 @@ def _check_ce_grad(ns):
           compared="cross_entropy_grad against central differences of your own cross_entropy (float64, eps 1e-6)")
 def _check_ce_fd(ns):
     logits, labels = _ce_case(20, 5, 4)
-    grad = _as_array(_quietly(ns["cross_entropy_grad"], logits.copy(), labels.copy()), "cross_entropy_grad")
-    numeric = numerical_gradient(lambda z: _as_float(ns["cross_entropy"](z.copy(), labels), "cross_entropy"),
+    grad = as_ndarray(quietly(ns["cross_entropy_grad"], logits.copy(), labels.copy()), "cross_entropy_grad")
+    numeric = numerical_gradient(lambda z: as_float(ns["cross_entropy"](z.copy(), labels), "cross_entropy"),
                                  logits.copy())
-    if not _close(grad, numeric, FD_ATOL, FD_RTOL):
+    if not close(grad, numeric, FD_ATOL, FD_RTOL):
         raise CheckFailed("ce-grad-vs-loss", f"your gradient vs finite differences of your loss: "
-                          f"{_errors(grad, numeric, FD_ATOL, FD_RTOL)}",
+                          f"{error_summary(grad, numeric, FD_ATOL, FD_RTOL)}",
                           "your loss and your gradient disagree: pass the two checks above first, they say which is off")
     return f"within {FD_ATOL:g} + {FD_RTOL:g}*|numeric| of central differences"
 
@@ -553,18 +492,18 @@ def _check_linear_forward(ns):
     for seed, n, n_in, n_out in LINEAR_CASES:
         learner, reference = _linear_pair(ns, seed, n_in, n_out)
         x = np.random.default_rng(seed + 100).standard_normal((n, n_in))
-        got = _as_array(learner.forward(x.copy()), "Linear.forward")
+        got = as_ndarray(learner.forward(x.copy()), "Linear.forward")
         expected = reference.forward(x)
         where = f"Linear({n_in}, {n_out}) on a batch of {n}"
         if got.shape != expected.shape:
             raise CheckFailed("linear-forward-shape", f"{where}: got shape {got.shape}, expected {expected.shape}",
                               "the output is x @ weight.T + bias, of shape (N, out_features)")
-        if _close(got, expected):
+        if close(got, expected):
             continue
-        if _close(got, expected - reference.bias):
+        if close(got, expected - reference.bias):
             raise CheckFailed("linear-forgot-bias", f"{where}: your output is x @ weight.T without the bias",
                               "add self.bias (shape (out_features,)); broadcasting adds it to every row")
-        raise CheckFailed("linear-forward-mismatch", f"{where}: {_errors(got, expected)}",
+        raise CheckFailed("linear-forward-mismatch", f"{where}: {error_summary(got, expected)}",
                           "compute x @ self.weight.T + self.bias")
     learner, _ = _linear_pair(ns, 33, 6, 4, dtype=np.float32)
     x32 = np.random.default_rng(133).standard_normal((3, 6)).astype(np.float32)
@@ -592,46 +531,46 @@ def _check_linear_backward(ns):
         where = f"Linear({n_in}, {n_out}) on a batch of {n}"
         got_weight = np.asarray(learner.grad_weight)
         expected_weight = reference.grad_weight
-        if not _close(got_weight, expected_weight):
+        if not close(got_weight, expected_weight):
             if got_weight.shape == expected_weight.T.shape and got_weight.shape != expected_weight.shape:
                 raise CheckFailed("linear-weight-grad-transposed",
                                   f"{where}: grad_weight has shape {got_weight.shape}, expected {expected_weight.shape} "
                                   "(the weight's shape)",
                                   "grad_weight must have the weight's shape (out, in): use grad_output.T @ x, "
                                   "not x.T @ grad_output")
-            if n > 1 and _close(got_weight, expected_weight / n):
+            if n > 1 and close(got_weight, expected_weight / n):
                 raise CheckFailed("linear-grad-batch-size",
                                   f"{where}: grad_weight is the expected gradient divided by the batch size {n}",
                                   "do not average again in the layer: cross_entropy_grad already divides by N, "
                                   "so grad_weight = grad_output.T @ x is a plain sum over the batch")
-            raise CheckFailed("linear-weight-grad-mismatch", f"{where}: grad_weight {_errors(got_weight, expected_weight)}",
+            raise CheckFailed("linear-weight-grad-mismatch", f"{where}: grad_weight {error_summary(got_weight, expected_weight)}",
                               "grad_weight = grad_output.T @ x, with x the input saved by forward")
         got_bias = np.asarray(learner.grad_bias)
-        if not _close(got_bias, reference.grad_bias):
-            if n > 1 and _close(got_bias, reference.grad_bias / n):
+        if not close(got_bias, reference.grad_bias):
+            if n > 1 and close(got_bias, reference.grad_bias / n):
                 raise CheckFailed("linear-grad-batch-size", f"{where}: grad_bias is the expected one divided by {n}",
                                   "sum over the batch, do not average: the 1/N is already in cross_entropy_grad")
             raise CheckFailed("linear-bias-grad", f"{where}: grad_bias has shape {got_bias.shape} (expected "
-                              f"{reference.grad_bias.shape}); {_errors(got_bias, reference.grad_bias) if got_bias.shape == reference.grad_bias.shape else 'shapes differ'}",
+                              f"{reference.grad_bias.shape}); {error_summary(got_bias, reference.grad_bias) if got_bias.shape == reference.grad_bias.shape else 'shapes differ'}",
                               "the bias is added to every row, so its gradient is the sum of grad_output over the "
                               "batch: grad_output.sum(axis=0)")
-        got_input = _as_array(got_input, "Linear.backward")
-        if not _close(got_input, expected_input):
+        got_input = as_ndarray(got_input, "Linear.backward")
+        if not close(got_input, expected_input):
             raise CheckFailed("linear-input-grad", f"{where}: the returned dL/dx (shape {got_input.shape}, expected "
                               f"{expected_input.shape}): "
-                              f"{_errors(got_input, expected_input) if got_input.shape == expected_input.shape else 'shapes differ'}",
+                              f"{error_summary(got_input, expected_input) if got_input.shape == expected_input.shape else 'shapes differ'}",
                               "backward returns dL/dx = grad_output @ self.weight, of shape (N, in_features)")
         # A second backward with the same gradient must give the same gradients, not twice them.
         learner.backward(grad_output.copy())
         again = np.asarray(learner.grad_weight)
-        if _close(again, 2 * expected_weight):
+        if close(again, 2 * expected_weight):
             raise CheckFailed("linear-grad-accumulates",
                               f"{where}: after a second backward, grad_weight is twice the gradient",
                               "overwrite the gradients in backward (self.grad_weight = ...), do not add to them with +=: "
                               "each backward describes one batch")
-        if not _close(again, expected_weight):
+        if not close(again, expected_weight):
             raise CheckFailed("linear-weight-grad-mismatch", f"{where}: the second backward gave a different grad_weight "
-                              f"({_errors(again, expected_weight)})",
+                              f"({error_summary(again, expected_weight)})",
                               "backward must only depend on the x saved by the last forward and on grad_output")
     return f"{len(LINEAR_CASES)} cases within {ATOL:g} + {RTOL:g}*|b| of classroom.nn.Linear"
 
@@ -650,15 +589,15 @@ def _check_linear_fd(ns):
         return float(np.sum(np.asarray(layer.forward(x)) * projection))
 
     loss()
-    got_input = _as_array(layer.backward(projection.copy()), "Linear.backward")
+    got_input = as_ndarray(layer.backward(projection.copy()), "Linear.backward")
     analytic = {"weight": np.array(layer.grad_weight, dtype=np.float64), "bias": np.array(layer.grad_bias, dtype=np.float64),
                 "x": np.array(got_input, dtype=np.float64)}
     numeric = {"x": numerical_gradient(loss, x), "weight": numerical_gradient(loss, layer.weight),
                "bias": numerical_gradient(loss, layer.bias)}
     for name in ("weight", "bias", "x"):
-        if not _close(analytic[name], numeric[name], FD_ATOL, FD_RTOL):
+        if not close(analytic[name], numeric[name], FD_ATOL, FD_RTOL):
             raise CheckFailed("linear-gradcheck", f"dL/d{name} vs central differences: "
-                              f"{_errors(analytic[name], numeric[name], FD_ATOL, FD_RTOL) if analytic[name].shape == numeric[name].shape else f'shape {analytic[name].shape} vs {numeric[name].shape}'}",
+                              f"{error_summary(analytic[name], numeric[name], FD_ATOL, FD_RTOL) if analytic[name].shape == numeric[name].shape else f'shape {analytic[name].shape} vs {numeric[name].shape}'}",
                               "compare your backward with the lesson's formulas: dW = G.T @ X, db = G.sum(axis=0), "
                               "dX = G @ W")
     return f"dL/dweight, dL/dbias and dL/dx within {FD_ATOL:g} + {FD_RTOL:g}*|numeric| of central differences"
@@ -684,16 +623,16 @@ def _check_relu_forward(ns):
     for seed, shape in enumerate(RELU_SHAPES, start=50):
         x = _relu_input(seed, shape)
         given = x.copy()
-        got = _as_array(ns["ReLU"]().forward(given), "ReLU.forward")
+        got = as_ndarray(ns["ReLU"]().forward(given), "ReLU.forward")
         expected = ReferenceReLU().forward(x)
         if not np.array_equal(given, x):
             raise CheckFailed("relu-modifies-input", f"input of shape {shape}: after forward, the array you were given "
                               "had its negative entries set to 0",
                               "return a new array, np.maximum(x, 0), instead of changing x in place (x[x < 0] = 0): "
                               "the layer below may still need its output")
-        if not _close(got, expected):
+        if not close(got, expected):
             raise CheckFailed("relu-forward-mismatch", f"input of shape {shape}: "
-                              f"{_errors(got, expected) if got.shape == expected.shape else f'shape {got.shape}'}",
+                              f"{error_summary(got, expected) if got.shape == expected.shape else f'shape {got.shape}'}",
                               "ReLU is np.maximum(x, 0), element by element")
     return f"{len(RELU_SHAPES)} inputs equal to classroom.nn.ReLU; inputs left untouched"
 
@@ -707,22 +646,22 @@ def _check_relu_backward(ns):
         grad_output = np.random.default_rng(seed + 100).standard_normal(shape)
         layer = ns["ReLU"]()
         layer.forward(x.copy())
-        got = _as_array(layer.backward(grad_output.copy()), "ReLU.backward")
+        got = as_ndarray(layer.backward(grad_output.copy()), "ReLU.backward")
         reference = ReferenceReLU()
         reference.forward(x)
         expected = reference.backward(grad_output)
         where = f"input of shape {shape}"
-        if _close(got, expected):
+        if close(got, expected):
             continue
         if got.shape != expected.shape:
             raise CheckFailed("relu-backward-mismatch", f"{where}: got shape {got.shape}, expected {expected.shape}",
                               "backward returns a gradient of the input's shape")
         negative = x < 0
-        if _close(got, grad_output * (grad_output > 0)):
+        if close(got, grad_output * (grad_output > 0)):
             raise CheckFailed("relu-mask-from-grad", f"{where}: you kept the positive entries of grad_output",
                               "the mask comes from the forward input, not from the gradient: save x > 0 in forward "
                               "and return grad_output * mask")
-        if _close(got, grad_output * np.maximum(x, 0)):
+        if close(got, grad_output * np.maximum(x, 0)):
             raise CheckFailed("relu-grad-times-output", f"{where}: you multiplied the gradient by ReLU's output",
                               "the derivative of max(x, 0) is 1 where x > 0 and 0 elsewhere: multiply by the mask "
                               "(x > 0), not by the output values")
@@ -732,16 +671,16 @@ def _check_relu_backward(ns):
                               "with a negative input got a non-zero gradient",
                               "the gradient is 0 wherever the input was negative: return grad_output * (x > 0) with x "
                               "the input saved in forward")
-        raise CheckFailed("relu-backward-mismatch", f"{where}: {_errors(got, expected)}",
+        raise CheckFailed("relu-backward-mismatch", f"{where}: {error_summary(got, expected)}",
                           "return grad_output * (x > 0) with x the input of the last forward")
     x = _relu_input(70, (3, 4))
     projection = np.random.default_rng(71).standard_normal((3, 4))
     layer = ns["ReLU"]()
     layer.forward(x.copy())
-    got = _as_array(layer.backward(projection.copy()), "ReLU.backward")
+    got = as_ndarray(layer.backward(projection.copy()), "ReLU.backward")
     numeric = numerical_gradient(lambda v: float(np.sum(np.asarray(ns["ReLU"]().forward(v.copy())) * projection)), x.copy())
-    if not _close(got, numeric, FD_ATOL, FD_RTOL):
-        raise CheckFailed("relu-backward-mismatch", f"vs central differences: {_errors(got, numeric, FD_ATOL, FD_RTOL)}",
+    if not close(got, numeric, FD_ATOL, FD_RTOL):
+        raise CheckFailed("relu-backward-mismatch", f"vs central differences: {error_summary(got, numeric, FD_ATOL, FD_RTOL)}",
                           "return grad_output * (x > 0) with x the input of the last forward")
     return (f"{len(RELU_SHAPES)} cases equal to classroom.nn.ReLU within {ATOL:g}; within {FD_ATOL:g} + "
             f"{FD_RTOL:g}*|numeric| of central differences")
@@ -806,22 +745,22 @@ def _check_net_forward(ns):
     for seed, n, sizes in [(80, 6, (5, 7, 3)), (81, 1, (8, 4, 10))]:
         learner, reference = _make_nets(ns, seed, *sizes)
         x = np.random.default_rng(seed + 100).standard_normal((n, sizes[0]))
-        got = _as_array(learner.forward(x.copy()), "TwoLayerNet.forward")
+        got = as_ndarray(learner.forward(x.copy()), "TwoLayerNet.forward")
         expected = reference.forward(x)
         where = f"TwoLayerNet{sizes} on a batch of {n}"
-        if _close(got, expected):
+        if close(got, expected):
             continue
         first, second = reference.layers[0], reference.layers[2]
         linear_only = (x @ first.weight.T + first.bias) @ second.weight.T + second.bias
-        if _close(got, linear_only):
+        if close(got, linear_only):
             raise CheckFailed("net-missing-relu", f"{where}: your output is two linear layers with no ReLU between them",
                               "apply self.layers in order, ReLU included: for layer in self.layers: x = layer.forward(x)")
-        if _close(got, reference_softmax(expected)):
+        if close(got, reference_softmax(expected)):
             raise CheckFailed("net-returns-probabilities", f"{where}: your forward returns softmax probabilities",
                               "forward returns the logits; softmax belongs to the loss (cross_entropy), which is stable "
                               "only on logits")
         raise CheckFailed("net-forward-mismatch", f"{where}: "
-                          f"{_errors(got, expected) if got.shape == expected.shape else f'shape {got.shape}, expected {expected.shape}'}",
+                          f"{error_summary(got, expected) if got.shape == expected.shape else f'shape {got.shape}, expected {expected.shape}'}",
                           "forward applies Linear, ReLU, Linear in that order and returns the logits")
     return f"logits within {ATOL:g} + {RTOL:g}*|b| of classroom.models.mlp.MLP"
 
@@ -840,20 +779,20 @@ def _check_net_backward(ns):
     for name, mine, theirs in zip(names, _linear_layers(learner), _linear_layers(reference)):
         for attribute in ("grad_weight", "grad_bias"):
             got, expected = np.asarray(getattr(mine, attribute)), getattr(theirs, attribute)
-            if _close(got, expected):
+            if close(got, expected):
                 continue
             if name == "first Linear":
                 # Gradient that skipped the ReLU mask on the way down.
                 first, second = reference.layers[0], reference.layers[2]
                 grad_hidden = reference_cross_entropy_grad(reference.forward(x), y) @ second.weight
                 unmasked = grad_hidden.T @ x if attribute == "grad_weight" else grad_hidden.sum(axis=0)
-                if _close(got, unmasked):
+                if close(got, unmasked):
                     raise CheckFailed("net-backward-skips-relu", f"{name}.{attribute} ignores the ReLU: the gradient "
                                       "reached the first layer without the ReLU mask",
                                       "backward must visit every layer in reverse order, ReLU included: "
                                       "for layer in reversed(self.layers): grad = layer.backward(grad)")
             raise CheckFailed("net-backward-mismatch", f"{name}.{attribute}: "
-                              f"{_errors(got, expected) if got.shape == expected.shape else f'shape {got.shape}, expected {expected.shape}'}",
+                              f"{error_summary(got, expected) if got.shape == expected.shape else f'shape {got.shape}, expected {expected.shape}'}",
                               "pass the gradient through the layers in reverse order, each layer's backward "
                               "returning the gradient for the one below it")
     # Finite differences of the loss through the learner's forward, for every parameter.
@@ -867,9 +806,9 @@ def _check_net_backward(ns):
     for name, layer, (grad_weight, grad_bias) in zip(names, linears, analytic):
         for attribute, got in (("weight", grad_weight), ("bias", grad_bias)):
             numeric = numerical_gradient(loss, getattr(layer, attribute))
-            if not _close(got, numeric, FD_ATOL, FD_RTOL):
+            if not close(got, numeric, FD_ATOL, FD_RTOL):
                 raise CheckFailed("net-backward-mismatch", f"{name} d(loss)/d{attribute} vs central differences: "
-                                  f"{_errors(got, numeric, FD_ATOL, FD_RTOL)}",
+                                  f"{error_summary(got, numeric, FD_ATOL, FD_RTOL)}",
                                   "pass the gradient through the layers in reverse order")
     return (f"both layers' gradients within {ATOL:g} + {RTOL:g}*|b| of MLP and within {FD_ATOL:g} + "
             f"{FD_RTOL:g}*|numeric| of central differences")
@@ -901,7 +840,7 @@ class _RecordingNet:
 
 def _call_train_epoch(ns, model, x, y, lr, batch_size, seed):
     loss = ns["train_epoch"](model, x, y, lr, batch_size, np.random.default_rng(seed))
-    return _as_float(loss, "train_epoch")
+    return as_float(loss, "train_epoch")
 
 
 @register(WEEKEND, "training", "train_epoch: one gradient step", needs=["TwoLayerNet", "train_epoch"],
@@ -920,24 +859,24 @@ def _check_train_step(ns):
     for name, mine, theirs, (weight0, bias0) in zip(names, _linear_layers(learner), _linear_layers(reference), before):
         for attribute, start in (("weight", weight0), ("bias", bias0)):
             got, expected = np.asarray(getattr(mine, attribute)), getattr(theirs, attribute)
-            if _close(got, expected):
+            if close(got, expected):
                 continue
             step = expected - start  # = -lr * gradient
             where = f"{name}.{attribute} after one step"
-            if _close(got, start):
+            if close(got, start):
                 raise CheckFailed("train-not-updated", f"{where}: unchanged",
                                   f"update every layer's {attribute}: layer.{attribute} -= lr * layer.grad_{attribute} "
                                   "(biases too), for each layer in model.layers that has a weight")
-            if _close(got, start - step):
+            if close(got, start - step):
                 raise CheckFailed("train-update-sign", f"{where}: moved by +lr * gradient, uphill",
                                   "gradient descent subtracts: weight -= lr * grad_weight")
-            if _close(got, start + step / lr):
+            if close(got, start + step / lr):
                 raise CheckFailed("train-lr-ignored", f"{where}: moved by the whole gradient, as if lr were 1 "
                                   f"(lr was {lr})", "multiply the gradient by the learning rate lr you were given")
-            raise CheckFailed("train-step-mismatch", f"{where}: {_errors(got, expected)}",
+            raise CheckFailed("train-step-mismatch", f"{where}: {error_summary(got, expected)}",
                               "for each batch: logits = model.forward(xb); model.backward(cross_entropy_grad(logits, yb)); "
                               "then weight -= lr * grad_weight and bias -= lr * grad_bias in every Linear layer")
-    if not _close(got_loss, expected_loss, 1e-7, 1e-6):
+    if not close(got_loss, expected_loss, 1e-7, 1e-6):
         raise CheckFailed("train-loss-value", f"train_epoch returned {got_loss:.6g}; the batch loss before the step "
                           f"was {expected_loss:.6g}",
                           "return the mean of the batch losses, each computed with cross_entropy before that batch's "
@@ -1008,6 +947,10 @@ MNIST_LRS = (0.5, 0.5, 0.5, 0.1, 0.02)  # one learning rate per epoch
 MNIST_FLOOR = 0.97
 MNIST_TIMEOUT = 600.0
 SANITY_IMAGES = 2000
+
+
+def _progress(text: str) -> None:
+    print(f"  [{WEEKEND}] {text}", file=sys.stdout, flush=True)
 
 
 def _mnist():

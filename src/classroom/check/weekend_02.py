@@ -32,8 +32,8 @@ from classroom.gradcheck import numerical_gradient
 from classroom.models.logistic import BinaryLogisticRegression
 from classroom.nn import functional as F
 
+from .compare import ATOL, FD_ATOL, FD_RTOL, RTOL, as_float, as_ndarray, close, error_summary, quietly
 from .core import CheckFailed, register
-from .weekend_01 import ATOL, FD_ATOL, FD_RTOL, RTOL, _as_array, _as_float, _close, _errors, _quietly
 
 __all__ = [
     "reference_solutions",
@@ -215,15 +215,15 @@ def iris_problems():
 def _check_sigmoid(ns):
     for seed, shape in enumerate([(5,), (3, 4), (1,)]):
         z = np.random.default_rng(seed).standard_normal(shape) * 4
-        got = _as_array(_quietly(ns["sigmoid"], z.copy()), "sigmoid")
+        got = as_ndarray(quietly(ns["sigmoid"], z.copy()), "sigmoid")
         expected = reference_sigmoid(z)
-        if _close(got, expected):
+        if close(got, expected):
             continue
-        if _close(got, reference_sigmoid(-z)):
+        if close(got, reference_sigmoid(-z)):
             raise CheckFailed("sigmoid-sign", f"input of shape {shape}: your sigmoid is sigmoid(-z)",
                               "sigmoid(z) = 1 / (1 + exp(-z)): note the minus sign; sigmoid(0) = 0.5 and large z gives 1")
         raise CheckFailed("sigmoid-mismatch", f"input of shape {shape}: "
-                          f"{_errors(got, expected) if got.shape == expected.shape else f'shape {got.shape}, expected {shape}'}",
+                          f"{error_summary(got, expected) if got.shape == expected.shape else f'shape {got.shape}, expected {shape}'}",
                           "sigmoid(z) = 1 / (1 + exp(-z)), element by element, same shape as z")
     return f"3 random inputs within {ATOL:g} + {RTOL:g}*|b| of classroom.nn.functional.sigmoid"
 
@@ -243,13 +243,13 @@ def _check_sigmoid_large(ns):
             "only ever exponentiate non-positive numbers: with e = exp(-|z|), sigmoid is 1/(1+e) where z >= 0 and "
             "e/(1+e) where z < 0 (np.where evaluates both branches, so build both from e)",
         ) from None
-    got = _as_array(got, "sigmoid")
+    got = as_ndarray(got, "sigmoid")
     expected = reference_sigmoid(z)
     if got.shape == expected.shape and not np.all(np.isfinite(got)):
         raise CheckFailed("sigmoid-overflow", f"sigmoid([-1e4, ..., 1e4]) gave {np.array2string(got, precision=3)}",
                           "build both branches from e = exp(-|z|): 1/(1+e) where z >= 0, e/(1+e) where z < 0")
-    if not _close(got, expected, 1e-12, 1e-9):
-        raise CheckFailed("sigmoid-mismatch", f"large inputs: {_errors(got, expected, 1e-12, 1e-9)}",
+    if not close(got, expected, 1e-12, 1e-9):
+        raise CheckFailed("sigmoid-mismatch", f"large inputs: {error_summary(got, expected, 1e-12, 1e-9)}",
                           "sigmoid(-1e4) is 0, sigmoid(0) is 0.5, sigmoid(1e4) is 1")
     return "no overflow; values within 1e-12 of the package"
 
@@ -282,26 +282,26 @@ def _penalty(w, weight_decay):
 def _check_loss(ns):
     for seed, n, d, weight_decay in LOSS_CASES:
         w, b, X, y = _problem(seed, n, d)
-        got = _as_float(_quietly(ns["logistic_loss"], w.copy(), b, X.copy(), y.copy(), weight_decay), "logistic_loss")
+        got = as_float(quietly(ns["logistic_loss"], w.copy(), b, X.copy(), y.copy(), weight_decay), "logistic_loss")
         expected = reference_logistic_loss(w, b, X, y, weight_decay)
         where = f"{n} samples, {d} features, weight_decay={weight_decay}"
-        if _close(got, expected):
+        if close(got, expected):
             continue
         data = expected - _penalty(w, weight_decay)
-        if weight_decay > 0 and _close(got, data + 2 * _penalty(w, weight_decay)):
+        if weight_decay > 0 and close(got, data + 2 * _penalty(w, weight_decay)):
             raise CheckFailed("loss-l2-convention", f"{where}: got {got:.6g}, expected {expected:.6g}; your penalty is "
                               "weight_decay * ||w||^2, twice the course's",
                               "the course (and PyTorch's weight_decay) uses weight_decay / 2 * sum(w**2), whose "
                               "gradient is weight_decay * w")
-        if weight_decay > 0 and _close(got, expected + 0.5 * weight_decay * b**2):
+        if weight_decay > 0 and close(got, expected + 0.5 * weight_decay * b**2):
             raise CheckFailed("loss-regularised-intercept", f"{where}: got {got:.6g}, expected {expected:.6g}; the "
                               "difference is weight_decay/2 * b^2",
                               "penalise the weights only, not the intercept b: shifting the boundary does not make "
                               "the model more complex")
-        if weight_decay > 0 and _close(got, data):
+        if weight_decay > 0 and close(got, data):
             raise CheckFailed("loss-missing-l2", f"{where}: got {got:.6g}, expected {expected:.6g}; the L2 penalty is missing",
                               "add weight_decay / 2 * np.sum(w**2) to the mean loss")
-        if n > 1 and _close(got - _penalty(w, weight_decay), data * n):
+        if n > 1 and close(got - _penalty(w, weight_decay), data * n):
             raise CheckFailed("loss-not-mean", f"{where}: your data loss is {n} times too large (the sum, not the mean)",
                               "average the per-sample losses over the batch (np.mean)")
         raise CheckFailed("loss-mismatch", f"{where}: got {got:.6g}, expected {expected:.6g} "
@@ -317,13 +317,13 @@ def _check_loss_large(ns):
     w, b, X, y = _problem(20, 6, 3)
     X = X * 400.0
     expected = reference_logistic_loss(w, b, X, y, 0.0)
-    got = _as_float(_quietly(ns["logistic_loss"], w.copy(), b, X.copy(), y.copy(), 0.0), "logistic_loss")
+    got = as_float(quietly(ns["logistic_loss"], w.copy(), b, X.copy(), y.copy(), 0.0), "logistic_loss")
     if not np.isfinite(got):
         raise CheckFailed("loss-log-of-zero", f"logits of size 1e3: your loss is {got} (expected {expected:.6g}): "
                           "sigmoid rounds to exactly 0 or 1 and log(0) = -inf",
                           "compute the loss from the logits z: -log sigmoid(z) = np.logaddexp(0, -z) and "
                           "-log(1 - sigmoid(z)) = np.logaddexp(0, z)")
-    if not _close(got, expected, 1e-9, 1e-6):
+    if not close(got, expected, 1e-9, 1e-6):
         raise CheckFailed("loss-from-logits", f"logits of size 1e3: got {got:.6g}, expected {expected:.6g} "
                           "(tolerance 1e-6 relative); clipping the probabilities keeps the loss finite but caps it",
                           "compute the loss from the logits z with np.logaddexp(0, -z) and np.logaddexp(0, z): exact "
@@ -337,40 +337,40 @@ def _check_loss_large(ns):
 def _check_gradient(ns):
     for seed, n, d, weight_decay in LOSS_CASES:
         w, b, X, y = _problem(seed, n, d)
-        result = _quietly(ns["logistic_gradient"], w.copy(), b, X.copy(), y.copy(), weight_decay)
+        result = quietly(ns["logistic_gradient"], w.copy(), b, X.copy(), y.copy(), weight_decay)
         if not isinstance(result, tuple) or len(result) != 2:
             raise CheckFailed("grad-return", f"logistic_gradient returned {type(result).__name__}, not a pair",
                               "return two things: grad_w (shape (d,)) and grad_b (a float): return grad_w, grad_b")
-        grad_w, grad_b = np.asarray(result[0], dtype=np.float64), _as_float(result[1], "grad_b")
+        grad_w, grad_b = np.asarray(result[0], dtype=np.float64), as_float(result[1], "grad_b")
         expected_w, expected_b = reference_logistic_gradient(w, b, X, y, weight_decay)
         data_w = expected_w - weight_decay * w
         where = f"{n} samples, {d} features, weight_decay={weight_decay}"
         if grad_w.shape != expected_w.shape:
             raise CheckFailed("grad-shape", f"{where}: grad_w has shape {grad_w.shape}, expected {expected_w.shape}",
                               "grad_w has the shape of w: X.T @ (p - y) / N with p and y of shape (N,), not (N, 1)")
-        if _close(grad_w, expected_w) and _close(grad_b, expected_b):
+        if close(grad_w, expected_w) and close(grad_b, expected_b):
             continue
-        if _close(grad_w, -expected_w) and _close(grad_b, -expected_b):
+        if close(grad_w, -expected_w) and close(grad_b, -expected_b):
             raise CheckFailed("grad-sign", f"{where}: your gradient is minus the expected one",
                               "the gradient is prediction minus target, X.T @ (p - y) / N: with (y - p) gradient "
                               "descent climbs the loss")
-        if n > 1 and _close(grad_w - weight_decay * w, data_w * n) and _close(grad_b, expected_b * n):
+        if n > 1 and close(grad_w - weight_decay * w, data_w * n) and close(grad_b, expected_b * n):
             raise CheckFailed("grad-batch-size", f"{where}: your data gradient is {n} times too large",
                               "divide by the number of samples N: the loss is a mean, so is its gradient")
-        if weight_decay > 0 and _close(grad_w, data_w) and _close(grad_b, expected_b):
+        if weight_decay > 0 and close(grad_w, data_w) and close(grad_b, expected_b):
             raise CheckFailed("grad-missing-l2", f"{where}: grad_w lacks the L2 term weight_decay * w",
                               "add weight_decay * w to grad_w (the derivative of weight_decay/2 * ||w||^2)")
-        if weight_decay > 0 and _close(grad_w, data_w + 2 * weight_decay * w):
+        if weight_decay > 0 and close(grad_w, data_w + 2 * weight_decay * w):
             raise CheckFailed("grad-l2-factor", f"{where}: grad_w has 2 * weight_decay * w, expected weight_decay * w",
                               "the course's penalty is weight_decay/2 * ||w||^2, whose derivative is weight_decay * w "
                               "(the 1/2 cancels the 2)")
-        if _close(grad_w, expected_w) and weight_decay > 0 and _close(grad_b, expected_b + weight_decay * b):
+        if close(grad_w, expected_w) and weight_decay > 0 and close(grad_b, expected_b + weight_decay * b):
             raise CheckFailed("grad-regularised-intercept", f"{where}: grad_b has an extra weight_decay * b",
                               "do not penalise the intercept: grad_b = mean(p - y), without weight_decay * b")
-        if _close(grad_w, expected_w) and abs(grad_b) <= ATOL < abs(expected_b):
+        if close(grad_w, expected_w) and abs(grad_b) <= ATOL < abs(expected_b):
             raise CheckFailed("grad-forgot-intercept", f"{where}: grad_b is 0, expected {expected_b:.6g}",
                               "the intercept has a gradient too: grad_b = mean(p - y)")
-        raise CheckFailed("grad-mismatch", f"{where}: grad_w {_errors(grad_w, expected_w)}; grad_b {grad_b:.6g} vs "
+        raise CheckFailed("grad-mismatch", f"{where}: grad_w {error_summary(grad_w, expected_w)}; grad_b {grad_b:.6g} vs "
                           f"{expected_b:.6g}",
                           "grad_w = X.T @ (p - y) / N + weight_decay * w and grad_b = mean(p - y), with "
                           "p = sigmoid(X @ w + b)")
@@ -384,14 +384,14 @@ def _check_gradient_fd(ns):
     w, b, X, y = _problem(30, 7, 3)
     weight_decay = 0.1
     grad_w, grad_b = ns["logistic_gradient"](w.copy(), b, X.copy(), y.copy(), weight_decay)
-    grad_w, grad_b = np.asarray(grad_w, dtype=np.float64), _as_float(grad_b, "grad_b")
-    numeric_w = numerical_gradient(lambda v: _as_float(ns["logistic_loss"](v.copy(), b, X, y, weight_decay),
+    grad_w, grad_b = np.asarray(grad_w, dtype=np.float64), as_float(grad_b, "grad_b")
+    numeric_w = numerical_gradient(lambda v: as_float(ns["logistic_loss"](v.copy(), b, X, y, weight_decay),
                                                         "logistic_loss"), w.copy())
-    numeric_b = numerical_gradient(lambda v: _as_float(ns["logistic_loss"](w, float(v[0]), X, y, weight_decay),
+    numeric_b = numerical_gradient(lambda v: as_float(ns["logistic_loss"](w, float(v[0]), X, y, weight_decay),
                                                         "logistic_loss"), np.array([b]))[0]
-    if not (_close(grad_w, numeric_w, FD_ATOL, FD_RTOL) and _close(grad_b, numeric_b, FD_ATOL, FD_RTOL)):
+    if not (close(grad_w, numeric_w, FD_ATOL, FD_RTOL) and close(grad_b, numeric_b, FD_ATOL, FD_RTOL)):
         raise CheckFailed("grad-vs-loss", f"vs central differences of your loss: grad_w "
-                          f"{_errors(grad_w, numeric_w, FD_ATOL, FD_RTOL) if grad_w.shape == numeric_w.shape else 'shape differs'}; "
+                          f"{error_summary(grad_w, numeric_w, FD_ATOL, FD_RTOL) if grad_w.shape == numeric_w.shape else 'shape differs'}; "
                           f"grad_b {grad_b:.6g} vs {numeric_b:.6g}",
                           "your loss and your gradient disagree: the two checks above say which one is off")
     return f"within {FD_ATOL:g} + {FD_RTOL:g}*|numeric| of central differences"
@@ -432,11 +432,11 @@ def _converge(X, y, weight_decay, penalise_intercept, epochs):
 def _check_fit(ns):
     measured = []
     for description, X, y, weight_decay in iris_problems():
-        result = _quietly(ns["fit"], X.copy(), y.copy(), lr=FIT_LR, epochs=FIT_EPOCHS, weight_decay=weight_decay)
+        result = quietly(ns["fit"], X.copy(), y.copy(), lr=FIT_LR, epochs=FIT_EPOCHS, weight_decay=weight_decay)
         if not isinstance(result, tuple) or len(result) != 2:
             raise CheckFailed("fit-return", f"fit returned {type(result).__name__}, not a pair (w, b)",
                               "return the weights and the intercept: return w, b")
-        w, b = np.asarray(result[0], dtype=np.float64).ravel(), _as_float(result[1], "the intercept b")
+        w, b = np.asarray(result[0], dtype=np.float64).ravel(), as_float(result[1], "the intercept b")
         best_w, best_b = _converged(X, y, weight_decay)
         where = f"{description} ({len(y)} flowers, weight_decay={weight_decay}, C = {1 / (weight_decay * len(y)):.3g})"
         if w.shape != best_w.shape:
@@ -491,7 +491,7 @@ def _check_fit(ns):
 def _check_predict_proba(ns):
     for seed, n, d, scale in [(40, 6, 3, 1.0), (41, 1, 4, 1.0), (42, 5, 2, 500.0)]:
         w, b, X, _ = _problem(seed, n, d, scale)
-        got = _as_array(_quietly(ns["predict_proba"], X.copy(), w.copy(), b), "predict_proba")
+        got = as_ndarray(quietly(ns["predict_proba"], X.copy(), w.copy(), b), "predict_proba")
         expected = reference_predict_proba(X, w, b)
         where = f"{n} samples" + (", logits of size 1e3" if scale > 1 else "")
         if got.shape in {(n,), (n, 1)}:
@@ -500,14 +500,14 @@ def _check_predict_proba(ns):
         if got.shape != expected.shape:
             raise CheckFailed("proba-shape", f"{where}: got shape {got.shape}, expected {expected.shape}",
                               "one row per sample, two columns [P(y=0), P(y=1)]")
-        if _close(got, expected):
+        if close(got, expected):
             continue
-        if _close(got, expected[:, ::-1]):
+        if close(got, expected[:, ::-1]):
             raise CheckFailed("proba-columns-swapped", f"{where}: your columns are [P(y=1), P(y=0)]",
                               "column k holds P(y = k): the first column is 1 - p, the second p")
         if not np.all(np.isfinite(got)):
             raise CheckFailed("sigmoid-overflow", f"{where}: some probabilities are inf or nan",
                               "use your stable sigmoid: p = sigmoid(X @ w + b)")
-        raise CheckFailed("proba-mismatch", f"{where}: {_errors(got, expected)}",
+        raise CheckFailed("proba-mismatch", f"{where}: {error_summary(got, expected)}",
                           "p = sigmoid(X @ w + b); return np.stack([1 - p, p], axis=1)")
     return f"3 cases within {ATOL:g} + {RTOL:g}*|b| of BinaryLogisticRegression.predict_proba"

@@ -29,8 +29,8 @@ from classroom.nn.module import Parameter
 from classroom.optim import SGD
 from classroom.train import EarlyStopping
 
+from .compare import ATOL, FD_ATOL, FD_RTOL, RTOL, as_float, as_ndarray, close, error_summary
 from .core import CheckFailed, register
-from .weekend_01 import ATOL, FD_ATOL, FD_RTOL, RTOL, _as_array, _as_float, _close, _errors
 
 __all__ = [
     "reference_solutions",
@@ -232,24 +232,24 @@ def _call_unchanged(ns, name, weights, weight_decay):
 def _check_l2_penalty(ns):
     for seed, shapes, weight_decay in L2_CASES:
         weights = _weights(seed, shapes)
-        got = _as_float(_call_unchanged(ns, "l2_penalty", weights, weight_decay), "l2_penalty")
+        got = as_float(_call_unchanged(ns, "l2_penalty", weights, weight_decay), "l2_penalty")
         expected = reference_l2_penalty(weights, weight_decay)
         where = f"{len(shapes)} arrays {shapes}, weight_decay={weight_decay}"
-        if _close(got, expected):
+        if close(got, expected):
             continue
-        if _close(got, 2 * expected):
+        if close(got, 2 * expected):
             raise CheckFailed("l2-penalty-convention", f"{where}: got {got:.6g}, expected {expected:.6g}: twice the "
                               "course's penalty",
                               "use the package's convention, weight_decay / 2 * sum(W**2): its gradient is exactly "
                               "weight_decay * W, the term SGD(weight_decay=...) adds")
-        if len(shapes) > 1 and _close(got, reference_l2_penalty(weights[:1], weight_decay)):
+        if len(shapes) > 1 and close(got, reference_l2_penalty(weights[:1], weight_decay)):
             raise CheckFailed("l2-not-all-weights", f"{where}: got {got:.6g}, expected {expected:.6g}; only the first "
                               "array counted", "sum the squares of every weight array in the list")
         total_abs = 0.5 * weight_decay * sum(float(np.sum(np.abs(w))) for w in weights)
-        if _close(got, total_abs) or _close(got, 2 * total_abs):
+        if close(got, total_abs) or close(got, 2 * total_abs):
             raise CheckFailed("l2-is-l1", f"{where}: got {got:.6g}, expected {expected:.6g}; that is the L1 penalty "
                               "(absolute values)", "square the weights: weight_decay / 2 * np.sum(w**2)")
-        if _close(got, 0.5 * weight_decay * sum(float(np.mean(w**2)) for w in weights)):
+        if close(got, 0.5 * weight_decay * sum(float(np.mean(w**2)) for w in weights)):
             raise CheckFailed("l2-mean-not-sum", f"{where}: got {got:.6g}, expected {expected:.6g}; you averaged the "
                               "squares", "add up the squares (np.sum), do not average them: the penalty grows with the "
                               "number of weights")
@@ -275,21 +275,21 @@ def _check_l2_gradient(ns):
                               "[weight_decay * w for w in weights]")
         for index, (mine, theirs) in enumerate(zip(got, expected)):
             mine = np.asarray(mine, dtype=np.float64)
-            if _close(mine, theirs):
+            if close(mine, theirs):
                 continue
             if mine.shape != theirs.shape:
                 raise CheckFailed("l2-grad-shape", f"{where}: gradient {index} has shape {mine.shape}, expected "
                                   f"{theirs.shape}", "each gradient has the shape of its weight array")
-            if _close(mine, 2 * theirs):
+            if close(mine, 2 * theirs):
                 raise CheckFailed("l2-grad-convention", f"{where}: gradient {index} is 2 * weight_decay * W, expected "
                                   "weight_decay * W",
                                   "with the course's penalty weight_decay / 2 * ||W||^2 the 2 from the square cancels "
                                   "the 1/2: the gradient is weight_decay * W, as in SGD(weight_decay=...)")
-            if _close(mine, -theirs):
+            if close(mine, -theirs):
                 raise CheckFailed("l2-grad-sign", f"{where}: gradient {index} is -weight_decay * W",
                                   "the gradient points away from zero, +weight_decay * W; the update w -= lr * grad "
                                   "then shrinks the weights")
-            raise CheckFailed("l2-grad-mismatch", f"{where}: gradient {index}: {_errors(mine, theirs)}",
+            raise CheckFailed("l2-grad-mismatch", f"{where}: gradient {index}: {error_summary(mine, theirs)}",
                               "the gradient of weight_decay / 2 * ||W||^2 is weight_decay * W")
     return f"{len(L2_CASES)} cases within {ATOL:g} + {RTOL:g}*|b| of SGD's weight_decay * W"
 
@@ -304,14 +304,14 @@ def _check_l2_fd(ns):
         point = [w.copy() for w in weights]
 
         def penalty(_):
-            return _as_float(ns["l2_penalty"]([w.copy() for w in point], weight_decay), "l2_penalty")
+            return as_float(ns["l2_penalty"]([w.copy() for w in point], weight_decay), "l2_penalty")
 
         numeric = numerical_gradient(penalty, point[index])
         mine = np.asarray(got[index], dtype=np.float64)
-        if not _close(mine, numeric, FD_ATOL, FD_RTOL):
+        if not close(mine, numeric, FD_ATOL, FD_RTOL):
             ratio = float(np.sum(mine * numeric) / np.sum(numeric * numeric)) if np.any(numeric) else float("nan")
             raise CheckFailed("l2-grad-vs-penalty", f"gradient {index} vs central differences of your l2_penalty: "
-                              f"{_errors(mine, numeric, FD_ATOL, FD_RTOL) if mine.shape == numeric.shape else 'shapes differ'}"
+                              f"{error_summary(mine, numeric, FD_ATOL, FD_RTOL) if mine.shape == numeric.shape else 'shapes differ'}"
                               f" (your gradient is {ratio:.3g} times the derivative of your penalty)",
                               "your penalty and your gradient disagree by a factor: the derivative of c * sum(W**2) "
                               "is 2 * c * W, so weight_decay / 2 * sum(W**2) gives weight_decay * W")
@@ -344,14 +344,14 @@ def _check_dropout_train(ns):
     for index, p in enumerate(DROPOUT_RATES):
         x = _dropout_input(index)
         layer = _make_dropout(ns, p, 100 + index)
-        out = _as_array(layer.forward(x.copy()), "Dropout.forward")
+        out = as_ndarray(layer.forward(x.copy()), "Dropout.forward")
         if out.shape != x.shape:
             raise CheckFailed("dropout-shape", f"p={p}: output shape {out.shape}, expected {x.shape}",
                               "dropout keeps the input's shape: multiply x by a mask of x.shape")
         dropped = out == 0
         rate = float(dropped.mean())
         kept = ~dropped
-        if np.any(kept) and _close(out[kept], x[kept]):
+        if np.any(kept) and close(out[kept], x[kept]):
             raise CheckFailed("dropout-not-rescaled", f"p={p}: the kept values equal the input; expected "
                               f"x / (1 - p) = x * {1 / (1 - p):.4g}",
                               "inverted dropout divides the survivors by (1 - p), so the expected output equals the "
@@ -365,9 +365,9 @@ def _check_dropout_train(ns):
                               f"{RATE_TOLERANCE}", "zero each element independently with probability p: "
                               "mask = rng.random(x.shape) >= p")
         expected = x * kept / (1 - p)  # classroom.nn.Dropout with the learner's mask
-        if not _close(out, expected):
+        if not close(out, expected):
             raise CheckFailed("dropout-values", f"p={p}: with your mask, classroom.nn.Dropout gives x * mask / (1 - p); "
-                              f"{_errors(out, expected)}", "return x * mask / (1 - p) with a 0/1 mask")
+                              f"{error_summary(out, expected)}", "return x * mask / (1 - p) with a 0/1 mask")
         again = np.asarray(layer.forward(x.copy()))
         if np.array_equal(again == 0, dropped):
             raise CheckFailed("dropout-same-mask", f"p={p}: two forward calls dropped exactly the same elements",
@@ -391,16 +391,16 @@ def _check_dropout_backward(ns):
         out = np.asarray(layer.forward(x.copy()))
         scaled_mask = (out != 0) / (1 - p)
         grad_output = np.random.default_rng(220 + index).uniform(1.0, 2.0, x.shape)
-        got = _as_array(layer.backward(grad_output.copy()), "Dropout.backward")
+        got = as_ndarray(layer.backward(grad_output.copy()), "Dropout.backward")
         expected = grad_output * scaled_mask
-        if _close(got, expected):
+        if close(got, expected):
             continue
         where = f"p={p}"
-        if got.shape == x.shape and _close(got, grad_output):
+        if got.shape == x.shape and close(got, grad_output):
             raise CheckFailed("dropout-backward-mask", f"{where}: backward returned grad_output unchanged",
                               "a dropped unit passes no gradient back: multiply grad_output by the same mask / (1 - p) "
                               "that forward used (save it in forward)")
-        if got.shape == x.shape and _close(got, grad_output * (out != 0)):
+        if got.shape == x.shape and close(got, grad_output * (out != 0)):
             raise CheckFailed("dropout-backward-not-rescaled", f"{where}: backward applies the mask but not the 1/(1-p)",
                               "forward multiplied by mask / (1 - p), so backward multiplies by the same mask / (1 - p)")
         if got.shape == x.shape and float(np.mean((got == 0) == (out == 0))) < 0.99:
@@ -408,7 +408,7 @@ def _check_dropout_backward(ns):
                               f"forward dropped ({np.mean((got == 0) != (out == 0)):.3f} of them differ; a new mask?)",
                               "save the mask in forward and reuse it in backward; never draw a second one")
         raise CheckFailed("dropout-backward-mismatch", f"{where}: "
-                          f"{_errors(got, expected) if got.shape == expected.shape else f'shape {got.shape}'}",
+                          f"{error_summary(got, expected) if got.shape == expected.shape else f'shape {got.shape}'}",
                           "return grad_output * mask / (1 - p) with the mask of the last forward")
     return f"gradients equal to grad_output * mask / (1 - p) within {ATOL:g} + {RTOL:g}*|b|"
 
@@ -421,20 +421,20 @@ def _check_dropout_eval(ns):
     x = _dropout_input(30)
     layer = _make_dropout(ns, p, 130)
     layer.eval()
-    out = _as_array(layer.forward(x.copy()), "Dropout.forward")
+    out = as_ndarray(layer.forward(x.copy()), "Dropout.forward")
     expected = ReferenceDropout(p).eval().forward(x)
     if not np.array_equal(out, expected):
-        if out.shape == x.shape and _close(out, x * (1 - p)) or _close(out, x / (1 - p)):
+        if out.shape == x.shape and close(out, x * (1 - p)) or close(out, x / (1 - p)):
             raise CheckFailed("dropout-eval-scaled", f"eval mode: the output is x times "
                               f"{float(np.median(out / x)):.3g}, expected x unchanged",
                               "inverted dropout already rescaled during training, so in eval mode return x as it is")
         share = float(np.mean(out == 0)) if out.shape == x.shape else float("nan")
         raise CheckFailed("dropout-active-in-eval", f"eval mode: {share:.3f} of the outputs are zero and "
-                          f"{_errors(out, expected) if out.shape == x.shape else 'the shape changed'}; expected x unchanged",
+                          f"{error_summary(out, expected) if out.shape == x.shape else 'the shape changed'}; expected x unchanged",
                           "eval() must switch dropout off: set self.training = False there, and in forward return x "
                           "when not self.training")
     grad = np.random.default_rng(230).standard_normal(x.shape)
-    got = _as_array(layer.backward(grad.copy()), "Dropout.backward")
+    got = as_ndarray(layer.backward(grad.copy()), "Dropout.backward")
     if not np.array_equal(got, grad):
         raise CheckFailed("dropout-active-in-eval", "eval mode: backward changed the gradient",
                           "in eval mode forward is the identity, so backward returns grad_output unchanged")

@@ -33,13 +33,12 @@ from classroom.nn.im2col import col2im as _package_col2im
 from classroom.nn.im2col import conv_output_size, pad_nhwc
 from classroom.nn.im2col import im2col as _package_im2col
 
+from .compare import ATOL, FD_ATOL, FD_RTOL, RTOL, as_ndarray, close, max_error_summary
 from .core import CheckFailed, register
 
 __all__ = ["reference_solutions", "ReferenceConv2d", "ReferenceMaxPool2d", "reference_im2col", "reference_col2im"]
 
 WEEKEND = "weekend-04"
-ATOL, RTOL = 1e-9, 1e-7  # float64 comparisons with the package
-FD_ATOL, FD_RTOL = 1e-6, 1e-5  # analytic gradient vs central differences (eps 1e-6)
 
 
 # --------------------------------------------------------------------------
@@ -183,29 +182,9 @@ def reference_solutions() -> dict[str, object]:
 # --------------------------------------------------------------------------
 
 
-def _close(actual, expected, atol=ATOL, rtol=RTOL) -> bool:
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    return actual.shape == expected.shape and bool(np.all(np.abs(actual - expected) <= atol + rtol * np.abs(expected)))
-
-
-def _errors(actual, expected, atol=ATOL, rtol=RTOL) -> str:
-    """``"max abs error 3.1e-02, max rel error 1.2e-01 (tolerance |a-b| <= 1e-09 + 1e-07*|b|)"``."""
-    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    difference = np.abs(actual - expected)
-    max_abs = float(difference.max()) if difference.size else 0.0
-    scale = float(np.abs(expected).max()) if expected.size else 0.0
-    max_rel = max_abs / scale if scale > 0 else max_abs
-    return f"max abs error {max_abs:.2e}, max rel error {max_rel:.2e} (tolerance |a-b| <= {atol:g} + {rtol:g}*|b|)"
-
-
 def _as_array(value, what: str) -> np.ndarray:
-    if not isinstance(value, np.ndarray):
-        raise CheckFailed(
-            "not-an-array",
-            f"{what} returned {type(value).__name__}, not an ndarray",
-            "return a NumPy array (np.ndarray), not a list or None",
-        )
-    return value
+    """:func:`~classroom.check.compare.as_ndarray` with this weekend's hint (its pieces never return a number)."""
+    return as_ndarray(value, what, hint="return a NumPy array (np.ndarray), not a list or None")
 
 
 def _describe(kernel, stride, padding, shape) -> str:
@@ -259,20 +238,20 @@ def _im2col_compare(ns, cases, *, look_for):
                 "= (batch*out_h*out_w, kernel_size*kernel_size*channels)",
                 "one row per window; out_h = (H + 2*padding - kernel_size)//stride + 1, and the same for out_w",
             )
-        if _close(cols, expected):
+        if close(cols, expected):
             continue
         channels = shape[1]
-        if _close(cols, _channels_first_order(expected, kernel, channels)):
+        if close(cols, _channels_first_order(expected, kernel, channels)):
             raise CheckFailed(
                 "im2col-patch-order",
                 f"{where}: your rows hold the right numbers in (channel, kernel row, kernel column) order; "
-                f"expected (kernel row, kernel column, channel). {_errors(cols, expected)}",
+                f"expected (kernel row, kernel column, channel). {max_error_summary(cols, expected)}",
                 "lay each window out as window.transpose(1, 2, 0).reshape(-1) for a (channels, k, k) window: "
                 "channels vary fastest, then kernel column, then kernel row",
             )
         raise CheckFailed(
             "im2col-mismatch",
-            f"{where}: {_errors(cols, expected)}",
+            f"{where}: {max_error_summary(cols, expected)}",
             "print im2col(np.arange(16.0).reshape(1, 1, 4, 4), 2) and compare with the lesson's 4x4 picture: "
             "row r must be window r, read left to right, top to bottom",
         )
@@ -323,16 +302,16 @@ def _check_col2im(ns):
         if got.shape != expected.shape:
             raise CheckFailed("col2im-shape", f"{where}: got shape {got.shape}, expected {expected.shape}",
                               "col2im returns an array of input_shape, the shape of the image im2col read")
-        if _close(got, expected):
+        if close(got, expected):
             continue
         if np.all(got <= expected + ATOL) and np.sum(got) < np.sum(expected) - 1e-6:
             raise CheckFailed(
                 "col2im-overwrite",
-                f"{where}: {_errors(got, expected)}; your pixels are smaller than they should be "
+                f"{where}: {max_error_summary(got, expected)}; your pixels are smaller than they should be "
                 f"(total {np.sum(got):.3f} instead of {np.sum(expected):.3f}): contributions were lost",
                 "a pixel sits in several windows, so add with += (or np.add.at); assigning with = keeps only the last window",
             )
-        raise CheckFailed("col2im-mismatch", f"{where}: {_errors(got, expected)}",
+        raise CheckFailed("col2im-mismatch", f"{where}: {max_error_summary(got, expected)}",
                           "walk the windows in the same order as im2col and add each row entry back onto its pixel")
     return f"{len(cases)} random cases within {ATOL:g} + {RTOL:g}*|b| of classroom.nn.im2col.col2im"
 
@@ -380,10 +359,10 @@ def _check_conv_forward(ns):
                 "the output is (batch, out_channels, out_h, out_w) with out_h = (H + 2*padding - k)//stride + 1: "
                 "reshape the matrix product to (batch, out_h, out_w, out_channels), then transpose(0, 3, 1, 2)",
             )
-        if not _close(got, expected):
+        if not close(got, expected):
             raise CheckFailed(
                 "conv-forward-mismatch",
-                f"{where}: {_errors(got, expected)}",
+                f"{where}: {max_error_summary(got, expected)}",
                 "the weight matrix must follow im2col's column order: "
                 "weight.transpose(2, 3, 1, 0).reshape(k*k*in_channels, out_channels); then add the bias per channel",
             )
@@ -414,16 +393,16 @@ def _diagnose_weight_gradient(where, got, expected, batch, atol, rtol, against):
         raise CheckFailed("conv-backward-shape", f"{where}: grad_weight has shape {got.shape}, expected {expected.shape}",
                           "grad_weight has the weight's shape (out_channels, in_channels, k, k)")
     _diagnose_batch_scale(where, "grad_weight", got, expected, batch, atol, rtol)
-    if _close(np.sort(got, axis=None), np.sort(expected, axis=None), atol, rtol):
+    if close(np.sort(got, axis=None), np.sort(expected, axis=None), atol, rtol):
         raise CheckFailed(
             "conv-weight-grad-layout",
-            f"{where}: grad_weight holds the right numbers in the wrong places ({_errors(got, expected, atol, rtol)} vs {against})",
+            f"{where}: grad_weight holds the right numbers in the wrong places ({max_error_summary(got, expected, atol, rtol)} vs {against})",
             "the (k*k*in, out) matrix cols.T @ grad is transposed relative to the weight: reshape it to "
             "(k, k, in, out) and transpose(3, 2, 0, 1), undoing exactly the forward's weight reshape",
         )
     raise CheckFailed(
         "conv-backward-mismatch",
-        f"{where}: grad_weight vs {against}: {_errors(got, expected, atol, rtol)}",
+        f"{where}: grad_weight vs {against}: {max_error_summary(got, expected, atol, rtol)}",
         "grad_weight is cols.T @ grad_output_matrix, with grad_output as (batch*out_h*out_w, out_channels) "
         "in the same row order as cols",
     )
@@ -431,7 +410,7 @@ def _diagnose_weight_gradient(where, got, expected, batch, atol, rtol, against):
 
 def _diagnose_batch_scale(where, name, got, expected, batch, atol, rtol):
     for factor, words in ((1.0 / batch, "divided by"), (float(batch), "multiplied by")):
-        if batch > 1 and _close(got, expected * factor, atol, rtol):
+        if batch > 1 and close(got, expected * factor, atol, rtol):
             raise CheckFailed(
                 "conv-grad-batch-scale",
                 f"{where}: {name} is the expected gradient {words} the batch size {batch}",
@@ -453,24 +432,24 @@ def _check_conv_backward(ns):
         got_input = _as_array(learner.backward(grad_output.copy()), "Conv2d.backward")
         expected_input = reference.backward(grad_output)
         where = f"Conv2d{config[:3]} stride={config[3]} padding={config[4]} on {shape}"
-        if not _close(np.asarray(learner.grad_weight), reference.grad_weight):
+        if not close(np.asarray(learner.grad_weight), reference.grad_weight):
             _diagnose_weight_gradient(where, learner.grad_weight, reference.grad_weight, shape[0], ATOL, RTOL,
                                       "classroom.nn.Conv2d")
         got_bias = np.asarray(learner.grad_bias)
-        if not _close(got_bias, reference.grad_bias):
+        if not close(got_bias, reference.grad_bias):
             _diagnose_batch_scale(where, "grad_bias", got_bias, reference.grad_bias, shape[0], ATOL, RTOL)
-            raise CheckFailed("conv-bias-grad", f"{where}: grad_bias {_errors(got_bias, reference.grad_bias)}",
+            raise CheckFailed("conv-bias-grad", f"{where}: grad_bias {max_error_summary(got_bias, reference.grad_bias)}",
                               "grad_bias is grad_output summed over the batch and both spatial axes: "
                               "grad_output.sum(axis=(0, 2, 3))")
         if got_input.shape != expected_input.shape:
             raise CheckFailed("conv-input-grad-shape", f"{where}: backward returned shape {got_input.shape}, "
                               f"expected {expected_input.shape}",
                               "backward returns dL/dx with the input's shape: col2im crops the padding off")
-        if not _close(got_input, expected_input):
+        if not close(got_input, expected_input):
             _diagnose_batch_scale(where, "the input gradient", got_input, expected_input, shape[0], ATOL, RTOL)
             raise CheckFailed(
                 "conv-input-grad-mismatch",
-                f"{where}: input gradient {_errors(got_input, expected_input)}",
+                f"{where}: input gradient {max_error_summary(got_input, expected_input)}",
                 "the input gradient is col2im(grad_output_matrix @ weight_matrix.T, x.shape, k, stride, padding), "
                 "with the same weight_matrix as in forward",
             )
@@ -501,14 +480,14 @@ def _check_conv_gradcheck(ns):
         numeric_weight = numerical_gradient(loss_of_w, weight.copy())
         learner.weight = weight
         where = f"Conv2d{config[:3]} stride={config[3]} padding={config[4]} on {shape}"
-        if not _close(got_weight, numeric_weight, FD_ATOL, FD_RTOL):
+        if not close(got_weight, numeric_weight, FD_ATOL, FD_RTOL):
             _diagnose_weight_gradient(where, got_weight, numeric_weight, shape[0], FD_ATOL, FD_RTOL,
                                       "finite differences")
-        if not _close(got_input, numeric_input, FD_ATOL, FD_RTOL):
+        if not close(got_input, numeric_input, FD_ATOL, FD_RTOL):
             _diagnose_batch_scale(where, "the input gradient", got_input, numeric_input, shape[0], FD_ATOL, FD_RTOL)
             raise CheckFailed("conv-input-grad-mismatch",
                               f"{where}: input gradient vs finite differences: "
-                              f"{_errors(got_input, numeric_input, FD_ATOL, FD_RTOL)}",
+                              f"{max_error_summary(got_input, numeric_input, FD_ATOL, FD_RTOL)}",
                               "the input gradient is col2im(grad_output_matrix @ weight_matrix.T, ...); "
                               "check col2im on its own first")
     return f"input and weight gradients within {FD_ATOL:g} + {FD_RTOL:g}*|numeric| of central differences"
@@ -548,8 +527,8 @@ def _check_pool_forward(ns):
             raise CheckFailed("maxpool-output-shape", f"{where}: got shape {got.shape}, expected {expected.shape}",
                               "out_h = (H - kernel_size)//stride + 1 (the last rows are dropped when windows "
                               "do not fit), and stride defaults to kernel_size")
-        if not _close(got, expected):
-            raise CheckFailed("maxpool-forward-mismatch", f"{where}: {_errors(got, expected)}",
+        if not close(got, expected):
+            raise CheckFailed("maxpool-forward-mismatch", f"{where}: {max_error_summary(got, expected)}",
                               "take the maximum over each window's kernel_size x kernel_size positions, separately "
                               "for every image and channel")
     return f"{len(POOL_CASES)} configurations equal to classroom.nn.MaxPool2d within {ATOL:g}"
@@ -559,13 +538,13 @@ def _check_pool_gradient(where, got, expected, grad_output, shape, kernel, strid
     if got.shape != expected.shape:
         raise CheckFailed("maxpool-backward-mismatch", f"{where}: backward returned shape {got.shape}, expected {expected.shape}",
                           "backward returns a gradient with the input's shape, zero where no maximum was")
-    if _close(got, expected, atol, rtol):
+    if close(got, expected, atol, rtol):
         return
-    if _close(got, _every_position_gradient(grad_output, shape, kernel, stride), atol, rtol):
+    if close(got, _every_position_gradient(grad_output, shape, kernel, stride), atol, rtol):
         raise CheckFailed(
             "maxpool-grad-every-position",
             f"{where}: you sent each output gradient to every position of its window "
-            f"({_errors(got, expected, atol, rtol)} vs {against})",
+            f"({max_error_summary(got, expected, atol, rtol)} vs {against})",
             "only the position that held the maximum gets the gradient: remember the argmax of each window in "
             "forward and add the gradient there only; every other position gets zero",
         )
@@ -573,10 +552,10 @@ def _check_pool_gradient(where, got, expected, grad_output, shape, kernel, strid
         raise CheckFailed(
             "maxpool-overlap-overwrite",
             f"{where}: gradients went to the right positions but {abs(np.sum(got) - np.sum(grad_output)):.3f} of "
-            f"the total {np.sum(grad_output):.3f} was lost ({_errors(got, expected, atol, rtol)})",
+            f"the total {np.sum(grad_output):.3f} was lost ({max_error_summary(got, expected, atol, rtol)})",
             "when windows overlap a position can be the maximum of two windows: add with += so it gets both gradients",
         )
-    raise CheckFailed("maxpool-backward-mismatch", f"{where}: {_errors(got, expected, atol, rtol)} vs {against}",
+    raise CheckFailed("maxpool-backward-mismatch", f"{where}: {max_error_summary(got, expected, atol, rtol)} vs {against}",
                       "route each output gradient to the argmax of its window (first maximum on ties), "
                       "and add where windows overlap")
 

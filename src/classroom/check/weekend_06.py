@@ -22,6 +22,7 @@ import numpy as np
 
 from classroom import optim
 
+from .compare import tolerance_text
 from .core import CheckFailed, register
 
 __all__ = ["reference_solutions", "QuadraticProblem"]
@@ -259,7 +260,7 @@ def _check_optimizer(ns, name):
         step, max_abs, max_rel = divergence
         where = (f"{name}({', '.join(f'{k}={v}' for k, v in settings.items())}): first differs from classroom.optim.{name} "
                  f"at step {step} of {STEPS}, max abs error {max_abs:.2e}, max rel error {max_rel:.2e} "
-                 f"(tolerance |a-b| <= {ATOL:g} + {RTOL:g}*|b|)")
+                 f"({tolerance_text(ATOL, RTOL)})")
         for hint_id, make_mistake, what, hint in MISTAKES[name](settings):
             if _first_divergence(got, _trajectory(make_mistake, problem)) is None:
                 raise CheckFailed(hint_id, f"{where}; {what}", hint)

@@ -13,6 +13,9 @@ Every check compares them with :mod:`classroom.models.vae` (the package is
 the truth) on seeded random inputs; the end-to-end check trains a small
 ``MLPVAE`` on real CelebA faces with the learner's ``loss_and_backward`` and
 with the package's, from the same initial weights and seeds.
+
+Each ``check_*`` function below is a registered check body, ``check(ns) -> str``
+(see :func:`classroom.check.core.register`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from classroom.check.compare import close
 from classroom.check.core import CheckFailed, register
 
 WEEKEND = "weekend-07"
@@ -85,8 +89,13 @@ def _max_abs(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _close(a, b, *, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+    """:func:`~classroom.check.compare.close` on float64 copies, by default within 1e-6 relative, 1e-8 absolute."""
+    return close(np.asarray(a, np.float64), np.asarray(b, np.float64), atol, rtol)
+
+
+def _error_against_package(got: np.ndarray, want: np.ndarray) -> str:
+    """What a per-example comparison measured: ``"max abs error 3.10e-09 against the package (tolerance ...)"``."""
+    return f"max abs error {_max_abs(got, want):.2e} against the package (tolerance 1e-6 relative, 1e-8 absolute)"
 
 
 def _kl_formula(mu: np.ndarray, variance: np.ndarray, log_variance: np.ndarray) -> np.ndarray:
@@ -132,18 +141,7 @@ def _call_reparameterize(function, mu, logvar, rng, *, keep_dtype: bool = False)
     compared=f"mean and variance of {_REPARAM_SAMPLES:,} samples per latent unit against mu and exp(logvar)",
 )
 def check_reparameterize_moments(ns) -> str:
-    """Sample ``z`` many times for four (mu, logvar) pairs; compare the moments with mu and exp(logvar).
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Sample ``z`` many times for four (mu, logvar) pairs; compare the moments with mu and exp(logvar)."""
     mu = np.tile(_REPARAM_MU, (_REPARAM_SAMPLES, 1))
     logvar = np.tile(_REPARAM_LOGVAR, (_REPARAM_SAMPLES, 1))
     z, _ = _call_reparameterize(ns["reparameterize"], mu, logvar, np.random.default_rng(7))
@@ -195,18 +193,7 @@ def check_reparameterize_moments(ns) -> str:
     compared="z against mu + exp(0.5*logvar)*eps for the eps returned, and finite differences dz/dmu, dz/dlogvar",
 )
 def check_reparameterize_gradient_path(ns) -> str:
-    """z must be computed from the returned eps, so dz/dmu = 1 and dz/dlogvar = 0.5 * std * eps.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """z must be computed from the returned eps, so dz/dmu = 1 and dz/dlogvar = 0.5 * std * eps."""
     function = ns["reparameterize"]
     rng = np.random.default_rng(3)
     mu = rng.normal(size=(6, 5))
@@ -242,18 +229,7 @@ def check_reparameterize_gradient_path(ns) -> str:
     compared="dtype of z and eps for float32 mu and logvar (the models train in float32)",
 )
 def check_reparameterize_dtype(ns) -> str:
-    """float32 in, float32 out: a float64 z would make the float32 decoder refuse it.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """float32 in, float32 out: a float64 z would make the float32 decoder refuse it."""
     mu = np.zeros((3, 2), dtype=np.float32)
     z, eps = _call_reparameterize(ns["reparameterize"], mu, mu.copy(), np.random.default_rng(0), keep_dtype=True)
     z_dtype, eps_dtype = z.dtype, eps.dtype
@@ -279,18 +255,7 @@ def check_reparameterize_dtype(ns) -> str:
     compared="gaussian_kl(mu, logvar) against classroom.models.vae.gaussian_kl on (7, 4) random inputs",
 )
 def check_gaussian_kl(ns) -> str:
-    """Compare the learner's KL with the package on a batch of 7 examples with 4 latent units.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Compare the learner's KL with the package on a batch of 7 examples with 4 latent units."""
     from classroom.models.vae import gaussian_kl
 
     rng = np.random.default_rng(5)
@@ -314,8 +279,7 @@ def check_gaussian_kl(ns) -> str:
             f"result has shape {got.shape}, expected {want.shape} for mu of shape {mu.shape}",
             axis_hint,
         )
-    error = _max_abs(got, want)
-    measured = f"max abs error {error:.2e} against the package (tolerance 1e-6 relative, 1e-8 absolute)"
+    measured = _error_against_package(got, want)
     if _close(got, want):
         return measured
     if _close(got, -want):
@@ -357,18 +321,7 @@ def check_gaussian_kl(ns) -> str:
     compared="gaussian_nll(x, mean, log_sigma) against classroom.models.vae.gaussian_nll on (5, 3, 4, 4) images",
 )
 def check_gaussian_nll(ns) -> str:
-    """Compare the learner's negative log-likelihood with the package's for 5 images of 3x4x4 values.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Compare the learner's negative log-likelihood with the package's for 5 images of 3x4x4 values."""
     from classroom.models.vae import LOG_2PI, gaussian_nll
 
     rng = np.random.default_rng(8)
@@ -392,8 +345,7 @@ def check_gaussian_nll(ns) -> str:
             f"result has shape {got.shape}, expected {want.shape} (one value per image)",
             per_pixel_hint,
         )
-    error = _max_abs(got, want)
-    measured = f"max abs error {error:.2e} against the package (tolerance 1e-6 relative, 1e-8 absolute)"
+    measured = _error_against_package(got, want)
     if _close(got, want):
         return measured
     values = x[0].size
@@ -452,18 +404,7 @@ def _relative_error(got: np.ndarray, want: np.ndarray) -> float:
     compared="the three batch means and every parameter gradient against VAE.loss_and_backward (same weights, same seed)",
 )
 def check_loss_and_backward(ns) -> str:
-    """Run the learner's loss and backward pass and the package's on identical tiny VAEs with the same noise.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Run the learner's loss and backward pass and the package's on identical tiny VAEs with the same noise."""
     from classroom.models.vae import dequantize, reparameterize
 
     data_rng = np.random.default_rng(21)
@@ -620,18 +561,7 @@ def _train_faces(loss_and_backward, train_images, held_out_images):
     timeout=300.0,
 )
 def check_train_faces(ns) -> str:
-    """Train with the learner's loss and with the package's; the learner's must improve at least 90% as much.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Train with the learner's loss and with the package's; the learner's must improve at least 90% as much."""
     from classroom.data import load_celeba
 
     # One call on a tiny batch first: an unwritten stub says so even without the faces.

@@ -18,6 +18,9 @@ thread, shut down afterwards) and sends one request with httpx.
 
 FastAPI, uvicorn and httpx are the package's ``serve`` extra; they are
 imported only when a check runs.
+
+Each ``check_*`` function below is a registered check body, ``check(ns) -> str``
+(see :func:`classroom.check.core.register`).
 """
 
 from __future__ import annotations
@@ -263,6 +266,47 @@ def _require_json_error(response, what: str) -> str:
     return detail
 
 
+def _require_refusal(response, errors, what: str, *, crash, accepted, wrong_status) -> str:
+    """Fail unless a bad upload was refused with status 400, 415 or 422 and a JSON ``detail``.
+
+    Parameters
+    ----------
+    response : httpx.Response
+        The answer to the upload.
+    errors : list of Exception
+        What the learner's endpoint raised while serving it (from :func:`serving`).
+    what : str
+        The upload, for the messages: ``"a 0-byte upload"``.
+    crash, accepted, wrong_status : tuple of (str, str)
+        The ``(hint_id, hint)`` of each way to get it wrong: a 5xx answer (the
+        endpoint crashed), a 2xx or 3xx answer (the upload was accepted), and
+        a 4xx status other than 400, 415 and 422.
+
+    Returns
+    -------
+    str
+        What was measured: ``"status 400, detail 'the file is empty'"``.
+
+    Raises
+    ------
+    CheckFailed
+        With one of the three hints, or ``error-not-json`` for a 4xx answer
+        without a JSON ``detail``.
+    """
+    status = response.status_code
+    if status >= 500:
+        hint_id, hint = crash
+        raise CheckFailed(hint_id, f"{what} got {_server_error(response, errors)}", hint)
+    if status < 400:
+        hint_id, hint = accepted
+        raise CheckFailed(hint_id, f"{what} got status {status}: {response.text[:120]!r}", hint)
+    detail = _require_json_error(response, what)
+    if status not in (400, 415, 422):
+        hint_id, hint = wrong_status
+        raise CheckFailed(hint_id, f"{what} got status {status} ({detail!r})", hint)
+    return f"status {status}, detail {detail[:80]!r}"
+
+
 # --------------------------------------------------------------------------
 # The checks
 # --------------------------------------------------------------------------
@@ -278,18 +322,7 @@ def _require_json_error(response, what: str) -> str:
     timeout=60.0,
 )
 def check_good_image(ns) -> str:
-    """A 28x28 PNG must get 200, a predictions list, and the offline model's probabilities.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """A 28x28 PNG must get 200, a predictions list, and the offline model's probabilities."""
     from PIL import Image
 
     from classroom.serve.model_file import load_served_model
@@ -367,40 +400,26 @@ def check_good_image(ns) -> str:
     timeout=60.0,
 )
 def check_not_an_image(ns) -> str:
-    """Bytes that are not an image must get a 4xx JSON error, not a crash (500) or a prediction.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """Bytes that are not an image must get a 4xx JSON error, not a crash (500) or a prediction."""
     response, errors = _post(ns, "digit.png", b"this is not an image, just some text\n" * 4, "image/png")
-    if response.status_code >= 500:
-        raise CheckFailed(
+    return _require_refusal(
+        response,
+        errors,
+        "text bytes named digit.png",
+        crash=(
             "non-image-500",
-            f"text bytes named digit.png got {_server_error(response, errors)}",
             "catch the decoder's error (PIL.UnidentifiedImageError, OSError) around Image.open and raise "
             "HTTPException(status_code=400, detail='not a PNG or JPEG image') instead.",
-        )
-    if response.status_code < 400:
-        raise CheckFailed(
+        ),
+        accepted=(
             "non-image-accepted",
-            f"text bytes named digit.png got status {response.status_code}: {response.text[:120]!r}",
             "do not guess: when the upload cannot be decoded as an image, answer 400 with a JSON detail.",
-        )
-    detail = _require_json_error(response, "text bytes named digit.png")
-    if response.status_code not in (400, 415, 422):
-        raise CheckFailed(
+        ),
+        wrong_status=(
             "non-image-wrong-status",
-            f"text bytes named digit.png got status {response.status_code} ({detail!r})",
             "answer a file that is not an image with 400 (bad data) or 415 (unsupported type).",
-        )
-    return f"status {response.status_code}, detail {detail[:80]!r}"
+        ),
+    )
 
 
 @register(
@@ -412,40 +431,26 @@ def check_not_an_image(ns) -> str:
     timeout=60.0,
 )
 def check_empty_upload(ns) -> str:
-    """A 0-byte file must be refused with a JSON 4xx error.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """A 0-byte file must be refused with a JSON 4xx error."""
     response, errors = _post(ns, "empty.png", b"", "image/png")
-    if response.status_code >= 500:
-        raise CheckFailed(
+    return _require_refusal(
+        response,
+        errors,
+        "a 0-byte upload",
+        crash=(
             "empty-upload-500",
-            f"a 0-byte upload got {_server_error(response, errors)}",
             "check for an empty upload first (if not data: raise HTTPException(400, 'the file is empty')).",
-        )
-    if response.status_code < 400:
-        raise CheckFailed(
+        ),
+        accepted=(
             "empty-upload-accepted",
-            f"a 0-byte upload got status {response.status_code}: {response.text[:120]!r}",
             "an empty file holds no image: refuse it with HTTPException(status_code=400, detail=...) "
             "instead of predicting on a blank.",
-        )
-    detail = _require_json_error(response, "a 0-byte upload")
-    if response.status_code not in (400, 415, 422):
-        raise CheckFailed(
+        ),
+        wrong_status=(
             "empty-upload-wrong-status",
-            f"a 0-byte upload got status {response.status_code} ({detail!r})",
             "answer an empty upload with 400 (bad request) and say that the file is empty.",
-        )
-    return f"status {response.status_code}, detail {detail[:80]!r}"
+        ),
+    )
 
 
 @register(
@@ -457,18 +462,7 @@ def check_empty_upload(ns) -> str:
     timeout=60.0,
 )
 def check_oversized_upload(ns) -> str:
-    """A PNG larger than ``max_upload_bytes`` must get 413, even though it is a valid image.
-
-    Parameters
-    ----------
-    ns : mapping
-        The learner's namespace (the names their workbook defined).
-
-    Returns
-    -------
-    str
-        What was measured, on a pass; a wrong answer raises ``CheckFailed``.
-    """
+    """A PNG larger than ``max_upload_bytes`` must get 413, even though it is a valid image."""
     data = _oversized_png()
     response, errors = _post(ns, "noise.png", data, "image/png")
     what = f"a {len(data):,}-byte PNG with max_upload_bytes={MAX_UPLOAD_BYTES:,}"
