@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import runpy
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from classroom.check import FAIL, NOT_WRITTEN, PASS, registered_checks, run_check
-from classroom.check.core import HEADLESS_ENV
+from classroom.check import FAIL, PASS, registered_checks, run_check
 from classroom.check.month_2 import reference_solutions
+from check_helpers import assert_fails_with_hint, assert_unwritten_stubs_report_not_written, stub_names, workbook_path
 from conftest import require_dataset
 
 WEEKEND = "month-2"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "month-2.py"
+WORKBOOK = workbook_path(WEEKEND)
 MNIST_CHECK = "split: real MNIST training labels"
 
 
@@ -27,11 +24,7 @@ def run_fast(piece: str, namespace: dict):
 
 
 def assert_fails_with(piece: str, namespace: dict, hint_id: str):
-    results = run_fast(piece, namespace)
-    failed = [result for result in results if result.status == FAIL]
-    assert hint_id in {result.hint_id for result in failed}, results
-    for result in failed:
-        assert result.measured and result.hint, result
+    assert_fails_with_hint(run_fast(piece, namespace), hint_id)
 
 
 # ----------------------------------------------------------------- learner-style pieces with switchable mistakes
@@ -122,21 +115,11 @@ def test_learner_style_pieces_pass():
 
 
 def test_reference_covers_every_stub():
-    source = WORKBOOK.read_text(encoding="utf-8")
-    stubs = {
-        line.split("(")[0].split(":")[0].split()[1]
-        for line in source.splitlines()
-        if line.startswith(("def ", "class "))
-    }
-    assert stubs == set(reference_solutions())
+    assert stub_names(WORKBOOK) == set(reference_solutions())
 
 
 def test_unwritten_stubs_report_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    namespace = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, namespace)
-        assert result.status == NOT_WRITTEN and "write me" in result.measured, (check.name, result)
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 # ----------------------------------------------------------------- mutations: every hint_id

@@ -8,7 +8,6 @@ mutant with the hint_id that names the mistake. The end-to-end MNIST run is
 
 from __future__ import annotations
 
-import runpy
 import sys
 from pathlib import Path
 
@@ -16,67 +15,54 @@ import numpy as np
 import pytest
 
 from classroom.check import FAIL, NOT_WRITTEN, PASS, registered_checks, run_check, run_checks
-from classroom.check.core import HEADLESS_ENV
 from classroom.check.weekend_01 import reference_solutions
 from conftest import require_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_helpers import (  # noqa: E402
+    assert_every_hint_proven,
+    assert_fails_with_hint,
+    assert_piece_passes,
+    assert_unwritten_stubs_report_not_written,
+    assert_workbook_grades_every_piece,
+    mutation_ids,
+    stub_names,
+    workbook_path,
+)
 from mutants_weekend_01 import namespace  # noqa: E402
 
 WEEKEND = "weekend-01"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-01.py"
+WORKBOOK = workbook_path(WEEKEND)
 FAST_PIECES = ["softmax", "cross_entropy", "linear", "relu", "network", "training"]
 
 
 def assert_fails_with(piece: str, ns: dict, hint_id: str):
-    report = run_checks(WEEKEND, ns, piece)
-    failed = [result for result in report if result.status == FAIL]
-    assert hint_id in {result.hint_id for result in failed}, report
-    for result in failed:
-        assert result.measured and result.hint, result
+    assert_fails_with_hint(run_checks(WEEKEND, ns, piece), hint_id)
 
 
 # ----------------------------------------------------------------- references and stubs
 @pytest.mark.parametrize("piece", FAST_PIECES)
 def test_reference_passes(piece):
-    report = run_checks(WEEKEND, reference_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, reference_solutions(), piece)
 
 
 @pytest.mark.parametrize("piece", FAST_PIECES)
 def test_independent_solution_passes(piece):
-    report = run_checks(WEEKEND, namespace(), piece)
-    assert report.passed, report
-
-
-def workbook_stub_names(path: Path) -> set[str]:
-    names = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith(("def ", "class ")):
-            names.add(line.split()[1].split("(")[0].rstrip(":"))
-    return names
+    assert_piece_passes(WEEKEND, namespace(), piece)
 
 
 def test_reference_covers_every_stub():
-    assert workbook_stub_names(WORKBOOK) == set(reference_solutions())
+    assert stub_names(WORKBOOK) == set(reference_solutions())
 
 
 def test_unwritten_stubs_report_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    ns = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, ns)
-        assert result.status == NOT_WRITTEN, (check.name, result)
-        assert "write me" in result.measured
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 def test_workbook_cells_follow_the_format():
-    source = WORKBOOK.read_text(encoding="utf-8")
     pieces = {check.piece for check in registered_checks(WEEKEND)}
-    for piece in pieces:
-        assert f'grade("{WEEKEND}", "{piece}", globals())' in source
-    assert source.count('# %% tags=["stub"]') == 6
-    assert "classroom check weekend-01" in source
+    assert_workbook_grades_every_piece(WEEKEND, pieces, stub_cells=6)
+    assert "classroom check weekend-01" in WORKBOOK.read_text(encoding="utf-8")
 
 
 def test_missing_name_reports_not_written():
@@ -147,22 +133,19 @@ MUTATIONS = [
 ]
 
 
-@pytest.mark.parametrize("piece, mistakes, hint_id", MUTATIONS,
-                         ids=[f"{hint}-{next(iter(m.values()))}" for _, m, hint in MUTATIONS])
+@pytest.mark.parametrize("piece, mistakes, hint_id", MUTATIONS, ids=mutation_ids(MUTATIONS))
 def test_mutation_fails_with_its_hint(piece, mistakes, hint_id):
     assert_fails_with(piece, namespace(**mistakes), hint_id)
 
 
 def test_every_hint_has_a_mutation():
-    """Every hint_id raised in weekend_01.py appears in MUTATIONS or in the MNIST mutation tests below."""
-    import re
-
+    """Every hint_id raised in weekend_01.py, or in the comparison helpers it calls, appears in MUTATIONS or in
+    the MNIST mutation tests below."""
+    import classroom.check.compare as compare
     import classroom.check.weekend_01 as module
 
-    source = Path(module.__file__).read_text(encoding="utf-8")
-    raised = set(re.findall(r'CheckFailed\(\s*"([a-z0-9-]+)"', source))
     proven = {hint for _, _, hint in MUTATIONS} | {"mnist-diverged", "mnist-not-learning", "mnist-accuracy-below-floor"}
-    assert raised <= proven, sorted(raised - proven)
+    assert_every_hint_proven([module, compare], proven)
 
 
 def test_learner_exception_is_an_error_row():

@@ -6,45 +6,46 @@ data directory: the checks use random arrays and scripted validation curves.
 
 from __future__ import annotations
 
-import re
-import runpy
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from classroom.check import FAIL, NOT_WRITTEN, registered_checks, run_check, run_checks
-from classroom.check.core import HEADLESS_ENV
+from classroom.check import run_checks
 from classroom.check.weekend_03 import reference_l2_gradient, reference_l2_penalty, reference_solutions
 from classroom.gradcheck import numerical_gradient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_helpers import (  # noqa: E402
+    assert_every_hint_proven,
+    assert_fails_with_hint,
+    assert_piece_passes,
+    assert_unwritten_stubs_report_not_written,
+    assert_workbook_grades_every_piece,
+    mutation_ids,
+    stub_names,
+    workbook_path,
+)
 from mutants_weekend_03 import namespace  # noqa: E402
 
 WEEKEND = "weekend-03"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-03.py"
+WORKBOOK = workbook_path(WEEKEND)
 PIECES = ["l2", "dropout", "early_stopping"]
 
 
 def assert_fails_with(piece: str, ns: dict, hint_id: str):
-    report = run_checks(WEEKEND, ns, piece)
-    failed = [result for result in report if result.status == FAIL]
-    assert hint_id in {result.hint_id for result in failed}, report
-    for result in failed:
-        assert result.measured and result.hint, result
+    assert_fails_with_hint(run_checks(WEEKEND, ns, piece), hint_id)
 
 
 @pytest.mark.parametrize("piece", PIECES)
 def test_reference_passes(piece):
-    report = run_checks(WEEKEND, reference_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, reference_solutions(), piece)
 
 
 @pytest.mark.parametrize("piece", PIECES)
 def test_independent_solution_passes(piece):
-    report = run_checks(WEEKEND, namespace(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, namespace(), piece)
 
 
 def test_reference_penalty_and_gradient_agree():
@@ -55,26 +56,15 @@ def test_reference_penalty_and_gradient_agree():
 
 
 def test_reference_covers_every_stub():
-    source = WORKBOOK.read_text(encoding="utf-8")
-    stubs = {line.split()[1].split("(")[0].rstrip(":") for line in source.splitlines()
-             if line.startswith(("def ", "class "))}
-    assert stubs == set(reference_solutions())
+    assert stub_names(WORKBOOK) == set(reference_solutions())
 
 
 def test_unwritten_stubs_report_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    ns = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, ns)
-        assert result.status == NOT_WRITTEN, (check.name, result)
-        assert "write me" in result.measured
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 def test_workbook_grades_every_piece():
-    source = WORKBOOK.read_text(encoding="utf-8")
-    for piece in PIECES:
-        assert f'grade("{WEEKEND}", "{piece}", globals())' in source
-    assert source.count('# %% tags=["stub"]') == len(PIECES)
+    assert_workbook_grades_every_piece(WEEKEND, PIECES, stub_cells=len(PIECES))
 
 
 MUTATIONS = [
@@ -121,8 +111,7 @@ MUTATIONS = [
 ]
 
 
-@pytest.mark.parametrize("piece, mistakes, hint_id", MUTATIONS,
-                         ids=[f"{hint}-{next(iter(m.values()))}" for _, m, hint in MUTATIONS])
+@pytest.mark.parametrize("piece, mistakes, hint_id", MUTATIONS, ids=mutation_ids(MUTATIONS))
 def test_mutation_fails_with_its_hint(piece, mistakes, hint_id):
     assert_fails_with(piece, namespace(**mistakes), hint_id)
 
@@ -148,7 +137,4 @@ def test_early_stopping_epochs_hint():
 def test_every_hint_has_a_mutation():
     import classroom.check.weekend_03 as module
 
-    source = Path(module.__file__).read_text(encoding="utf-8")
-    raised = set(re.findall(r'CheckFailed\(\s*"([a-z0-9-]+)"', source))
-    proven = {hint for _, _, hint in MUTATIONS} | {"early-stopping-epochs"}
-    assert raised <= proven, sorted(raised - proven)
+    assert_every_hint_proven([module], {hint for _, _, hint in MUTATIONS} | {"early-stopping-epochs"})

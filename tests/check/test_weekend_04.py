@@ -8,19 +8,24 @@ hint_id that names the mistake. The end-to-end CIFAR-10 run is ``slow`` and
 
 from __future__ import annotations
 
-import runpy
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from classroom.check import FAIL, NOT_WRITTEN, registered_checks, run_check, run_checks
-from classroom.check.core import HEADLESS_ENV
+from classroom.check import FAIL, run_checks
 from classroom.check.weekend_04 import reference_solutions
 from conftest import require_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_helpers import (  # noqa: E402
+    assert_fails_with_hint,
+    assert_piece_passes,
+    assert_unwritten_stubs_report_not_written,
+    stub_names,
+    workbook_path,
+)
 from mutants_weekend_04 import (  # noqa: E402
     COL2IM,
     IM2COL,
@@ -32,46 +37,31 @@ from mutants_weekend_04 import (  # noqa: E402
 )
 
 WEEKEND = "weekend-04"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-04.py"
+WORKBOOK = workbook_path(WEEKEND)
 FAST_PIECES = ["im2col", "conv2d", "maxpool"]
 
 
 def assert_fails_with(piece: str, namespace: dict, hint_id: str):
-    report = run_checks(WEEKEND, namespace, piece)
-    failed = [result for result in report if result.status == FAIL]
-    assert failed, f"expected a failure with {hint_id}, got\n{report}"
-    assert hint_id in {result.hint_id for result in failed}, report
-    for result in failed:
-        assert result.measured and result.hint, result
+    assert_fails_with_hint(run_checks(WEEKEND, namespace, piece), hint_id)
 
 
 # ----------------------------------------------------------------- references
 @pytest.mark.parametrize("piece", FAST_PIECES)
 def test_reference_passes(piece):
-    report = run_checks(WEEKEND, reference_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, reference_solutions(), piece)
 
 
 @pytest.mark.parametrize("piece", FAST_PIECES)
 def test_learner_style_solution_passes(piece):
-    report = run_checks(WEEKEND, learner_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, learner_solutions(), piece)
 
 
 def test_reference_covers_every_stub():
-    source = WORKBOOK.read_text(encoding="utf-8")
-    stubs = {line.split("(")[0].split(":")[0].split()[1] for line in source.splitlines()
-             if line.startswith(("def ", "class "))}
-    assert stubs == set(reference_solutions())
+    assert stub_names(WORKBOOK) == set(reference_solutions())
 
 
 def test_unwritten_stubs_report_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    namespace = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, namespace)
-        assert result.status == NOT_WRITTEN, (check.name, result)
-        assert "write me" in result.measured
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 # ------------------------------------------------------------------ mutants

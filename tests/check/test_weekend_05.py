@@ -6,57 +6,45 @@ known mistakes; each must fail with the hint_id that names it.
 
 from __future__ import annotations
 
-import re
-import runpy
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from classroom.check import FAIL, NOT_WRITTEN, registered_checks, run_check, run_checks
-from classroom.check.core import HEADLESS_ENV
+from classroom.check import FAIL, registered_checks, run_check, run_checks
 from classroom.check.weekend_05 import reference_solutions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_helpers import (  # noqa: E402
+    assert_fails_with_hint,
+    assert_piece_passes,
+    assert_unwritten_stubs_report_not_written,
+    stub_names,
+    workbook_path,
+)
 from mutants_weekend_05 import Tensor, learner_solutions, make_backpropagate, tensor_variant  # noqa: E402
 
 WEEKEND = "weekend-05"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-05.py"
+WORKBOOK = workbook_path(WEEKEND)
 PIECES = ["operations", "backward"]
 
 
 def assert_fails_with(piece: str, namespace: dict, hint_id: str, *, deep_chain: bool = False):
     """Run the piece's checks (the 100,000-node chain only when asked: it takes a second)."""
     checks = [check for check in registered_checks(WEEKEND, piece) if deep_chain or "chain" not in check.name]
-    report = [run_check(check, namespace) for check in checks]
-    failed = [result for result in report if result.status == FAIL]
-    assert failed, f"expected a failure with {hint_id}, got\n{report}"
-    assert hint_id in {result.hint_id for result in failed}, report
-    for result in failed:
-        assert result.measured and result.hint, result
-
-
-def stub_names(path: Path) -> set[str]:
-    """Names defined at top level in the cells tagged ``stub``."""
-    names = set()
-    for cell in re.split(r"^# %%", path.read_text(encoding="utf-8"), flags=re.M):
-        if cell.startswith(' tags=["stub"]'):
-            names |= set(re.findall(r"^(?:def|class) (\w+)", cell, flags=re.M))
-    return names
+    assert_fails_with_hint([run_check(check, namespace) for check in checks], hint_id)
 
 
 @pytest.mark.parametrize("piece", PIECES)
 def test_reference_passes(piece):
-    report = run_checks(WEEKEND, reference_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, reference_solutions(), piece)
 
 
 @pytest.mark.parametrize("piece", PIECES)
 def test_learner_style_solution_passes(piece):
     """A solution written independently of the package passes too."""
-    report = run_checks(WEEKEND, learner_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, learner_solutions(), piece)
 
 
 def test_reference_covers_every_stub():
@@ -64,12 +52,7 @@ def test_reference_covers_every_stub():
 
 
 def test_unwritten_stubs_report_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    namespace = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, namespace)
-        assert result.status == NOT_WRITTEN, (check.name, result)
-        assert "write me" in result.measured
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 def test_the_workbook_example_runs_with_the_learner_style_engine(monkeypatch):

@@ -7,23 +7,26 @@ message must give the first step where the trajectories diverge.
 
 from __future__ import annotations
 
-import re
-import runpy
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from classroom.check import FAIL, NOT_WRITTEN, registered_checks, run_check, run_checks
-from classroom.check.core import HEADLESS_ENV
+from classroom.check import FAIL, run_checks
 from classroom.check.weekend_06 import reference_solutions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_helpers import (  # noqa: E402
+    assert_piece_passes,
+    assert_unwritten_stubs_report_not_written,
+    stub_names,
+    workbook_path,
+)
 from mutants_weekend_06 import learner_solutions, make_adam, make_rmsprop, make_sgd  # noqa: E402
 
 WEEKEND = "weekend-06"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-06.py"
+WORKBOOK = workbook_path(WEEKEND)
 PIECES = ["sgd", "rmsprop", "adam", "adamw"]
 
 
@@ -34,24 +37,14 @@ def failure(piece: str, namespace: dict):
     return result
 
 
-def stub_names(path: Path) -> set[str]:
-    names = set()
-    for cell in re.split(r"^# %%", path.read_text(encoding="utf-8"), flags=re.M):
-        if cell.startswith(' tags=["stub"]'):
-            names |= set(re.findall(r"^class (\w+)", cell, flags=re.M))
-    return names
-
-
 @pytest.mark.parametrize("piece", PIECES)
 def test_reference_passes(piece):
-    report = run_checks(WEEKEND, reference_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, reference_solutions(), piece)
 
 
 @pytest.mark.parametrize("piece", PIECES)
 def test_learner_style_solution_passes(piece):
-    report = run_checks(WEEKEND, learner_solutions(), piece)
-    assert report.passed, report
+    assert_piece_passes(WEEKEND, learner_solutions(), piece)
 
 
 def test_reference_covers_every_stub():
@@ -59,12 +52,7 @@ def test_reference_covers_every_stub():
 
 
 def test_unwritten_stubs_report_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    namespace = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, namespace)
-        assert result.status == NOT_WRITTEN, (check.name, result)
-        assert "write me" in result.measured
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 ADAM_NO_CORRECTION = make_adam(correction="none")

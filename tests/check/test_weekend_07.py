@@ -8,19 +8,22 @@ the hint_id that names the mistake. The end-to-end run on real faces is
 from __future__ import annotations
 
 import math
-import runpy
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from classroom.check import FAIL, NOT_WRITTEN, PASS, registered_checks, run_check, run_checks
-from classroom.check.core import HEADLESS_ENV
+from classroom.check import FAIL, NOT_WRITTEN, PASS, run_checks
 from classroom.check.weekend_07 import reference_solutions
+from check_helpers import (
+    assert_fails_with_hint,
+    assert_unwritten_stubs_report_not_written,
+    stub_names,
+    workbook_path,
+)
 from conftest import require_dataset
 
 WEEKEND = "weekend-07"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-07.py"
+WORKBOOK = workbook_path(WEEKEND)
 FAST_PIECES = ["reparameterize", "gaussian_kl", "gaussian_nll", "loss_and_backward"]
 
 
@@ -29,12 +32,7 @@ def run_piece(piece: str, namespace: dict):
 
 
 def assert_fails_with(piece: str, namespace: dict, hint_id: str):
-    report = run_piece(piece, namespace)
-    failed = [result for result in report if result.status == FAIL]
-    assert failed, f"expected a failure with {hint_id}, got {report}"
-    assert hint_id in {result.hint_id for result in failed}, report
-    for result in failed:
-        assert result.measured and result.hint, result
+    assert_fails_with_hint(run_piece(piece, namespace), hint_id)
 
 
 # ----------------------------------------------------------------- references
@@ -45,18 +43,11 @@ def test_reference_passes(piece):
 
 
 def test_reference_covers_every_stub():
-    source = WORKBOOK.read_text(encoding="utf-8")
-    stubs = {line.split("(")[0].split()[1] for line in source.splitlines() if line.startswith("def ")}
-    assert stubs == set(reference_solutions())
+    assert stub_names(WORKBOOK) == set(reference_solutions())
 
 
 def test_unwritten_stubs_report_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    namespace = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, namespace)
-        assert result.status == NOT_WRITTEN, (check.name, result)
-        assert "write me" in result.measured
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 def test_missing_name_reports_not_written():

@@ -7,10 +7,8 @@ in a thread through the check itself, and the check talks to it with httpx.
 from __future__ import annotations
 
 import io
-import runpy
 import socket
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,13 +21,13 @@ from fastapi import FastAPI, File, HTTPException, UploadFile  # noqa: E402
 from fastapi.responses import PlainTextResponse  # noqa: E402
 from PIL import Image, UnidentifiedImageError  # noqa: E402
 
-from classroom.check import FAIL, NOT_WRITTEN, registered_checks, run_check, run_checks  # noqa: E402
-from classroom.check.core import HEADLESS_ENV  # noqa: E402
+from classroom.check import FAIL, registered_checks, run_check, run_checks  # noqa: E402
 from classroom.check.weekend_08 import reference_solutions, serving  # noqa: E402
 from classroom.serve.model_file import load_served_model  # noqa: E402
+from check_helpers import assert_unwritten_stubs_report_not_written, stub_names, workbook_path  # noqa: E402
 
 WEEKEND = "weekend-08"
-WORKBOOK = Path(__file__).resolve().parents[2] / "src" / "classroom" / "check" / "workbooks" / "weekend-08.py"
+WORKBOOK = workbook_path(WEEKEND)
 CHECK_NAMES = {
     "good": "predict: a good image",
     "not-image": "predict: not an image",
@@ -109,17 +107,11 @@ def test_learner_style_app_passes():
 
 
 def test_reference_covers_every_stub():
-    source = WORKBOOK.read_text(encoding="utf-8")
-    stubs = {line.split("(")[0].split()[1] for line in source.splitlines() if line.startswith("def ")}
-    assert stubs == set(reference_solutions())
+    assert stub_names(WORKBOOK) == set(reference_solutions())
 
 
 def test_unwritten_stub_reports_not_written(monkeypatch):
-    monkeypatch.setenv(HEADLESS_ENV, "1")
-    namespace = runpy.run_path(str(WORKBOOK))
-    for check in registered_checks(WEEKEND):
-        result = run_check(check, namespace)
-        assert result.status == NOT_WRITTEN and "write me" in result.measured, result
+    assert_unwritten_stubs_report_not_written(WEEKEND, monkeypatch)
 
 
 # ----------------------------------------------------------------- mutations: every hint_id
