@@ -55,6 +55,9 @@ def package_sources(package_dir: Path) -> list[Path]:
     return sorted(path for path in package_dir.rglob("*.py") if "__pycache__" not in path.parts)
 
 
+#: Tables whose strings name modules without importing them: ``classroom.MOVED_MODULES`` maps
+#: old import paths to new ones, and a notebook that imports the package depends on neither.
+_NOT_IMPORTS = {"MOVED_MODULES"}
 #: A string constant that names a module, as the model registry does: ``"classroom.models.mlp:MLP"``.
 _MODULE_STRING = re.compile(r"classroom(?:\.[A-Za-z_][A-Za-z0-9_]*)+(?::[A-Za-z_][A-Za-z0-9_.]*)?")
 
@@ -83,8 +86,9 @@ def _imported_modules(source: str, this_module: str | None, is_package: bool) ->
     ``classroom.x`` and ``classroom.x.y``, since ``y`` may be a submodule),
     relative imports inside the package, and string constants that are
     exactly a module path such as ``"classroom.models.mlp:MLP"`` (the model
-    registry names builders that way). Lazy imports inside functions count
-    too: the key errs on the side of re-running.
+    registry names builders that way), except in the tables of
+    ``_NOT_IMPORTS``. Lazy imports inside functions count too: the key errs
+    on the side of re-running.
     """
     import ast
 
@@ -93,7 +97,17 @@ def _imported_modules(source: str, this_module: str | None, is_package: bool) ->
         tree = ast.parse(source)
     except SyntaxError:  # not Python: fall back to every dotted name in the text
         return {match.split(":")[0] for match in _MODULE_STRING.findall(source)}
+    skipped = {
+        id(constant)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        and any(isinstance(target, ast.Name) and target.id in _NOT_IMPORTS
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+        for constant in ast.walk(node)
+    }
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_STRING.fullmatch(node.value):
             names.add(node.value.split(":")[0])
         elif isinstance(node, ast.Import):

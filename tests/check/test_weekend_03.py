@@ -14,7 +14,7 @@ import pytest
 
 from classroom.check import run_checks
 from classroom.check.weekend_03 import reference_l2_gradient, reference_l2_penalty, reference_solutions
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_helpers import (  # noqa: E402

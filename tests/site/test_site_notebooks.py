@@ -95,8 +95,8 @@ def test_dependencies_follow_imports_transitively_and_include_parent_packages(tm
     path.write_text("# %%\nfrom classroom.train import Trainer\n", encoding="utf-8")
     found = {p.relative_to(package_copy).as_posix() for p in notebooks_hook.notebook_dependencies(path, package_copy)}
     assert {"__init__.py", "train/__init__.py", "train/loop.py"} <= found
-    # train/loop.py imports ``from ..metrics import accuracy``: a relative import two levels up.
-    assert "metrics.py" in found
+    # train/loop.py imports ``from ..evaluation.metrics import accuracy``: a relative import two levels up.
+    assert "evaluation/metrics.py" in found
     assert "serve/app.py" not in found
 
 
@@ -247,3 +247,11 @@ def test_missing_data_summary_lists_each_page_and_each_fix_once():
     assert "2 notebook page(s)" in summary
     assert "a.py: CIFAR-10 is not in the data directory D." in summary
     assert summary.count("prepare_data.py SOURCE") == 1
+
+
+def test_the_table_of_moved_modules_is_not_a_dependency(tmp_path, package_copy):
+    path = tmp_path / "uses_config.py"
+    path.write_text("# %%\nfrom classroom.config import quick_mode\n", encoding="utf-8")
+    found = {p.relative_to(package_copy).as_posix() for p in notebooks_hook.notebook_dependencies(path, package_copy)}
+    assert "__init__.py" in found and "config.py" in found
+    assert "nn/gradcheck.py" not in found and "evaluation/metrics.py" not in found

@@ -10,7 +10,7 @@ The learner writes two pieces in ``workbooks/month-2.py``:
   error that says why, without running ``evaluate_fn``.
 
 The references are :func:`classroom.data.splits.stratified_split` and
-:class:`classroom.experiments.HeldOutTestSet`; the checks compare with them on
+:class:`classroom.evaluation.experiments.HeldOutTestSet`; the checks compare with them on
 seeded, deliberately imbalanced labels.
 
 Each ``check_*`` function below is a registered check body, ``check(ns) -> str``
@@ -61,9 +61,9 @@ def reference_solutions() -> dict[str, object]:
     -------
     dict of str to object
         ``split_indices`` (a function) and ``OnceTestSet`` (the class
-        :class:`classroom.experiments.HeldOutTestSet`).
+        :class:`classroom.evaluation.experiments.HeldOutTestSet`).
     """
-    from classroom.experiments import HeldOutTestSet
+    from classroom.evaluation.experiments import HeldOutTestSet
 
     return {"split_indices": _reference_split_indices, "OnceTestSet": HeldOutTestSet}
 

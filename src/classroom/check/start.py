@@ -26,7 +26,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from classroom.atomic import atomic_write
+from classroom.io.atomic import atomic_write
 
 from .course import COURSE
 from .workbook import dumps_ipynb, percent_to_ipynb

@@ -19,7 +19,7 @@ the lesson teaches, on mini-batches of shape ``(batch, features)``:
 Every check compares with the package (``classroom.nn.functional``,
 ``classroom.nn.CrossEntropyLoss``, ``classroom.nn.Linear``, ``classroom.nn.ReLU``,
 ``classroom.models.mlp.MLP``) on random float64 inputs from fixed seeds, and the
-backward passes also with central finite differences (``classroom.gradcheck``).
+backward passes also with central finite differences (``classroom.nn.gradcheck``).
 The last check trains the learner's network on the real MNIST digits. The
 tolerances are in the messages.
 """
@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from classroom import nn
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 from classroom.nn import functional as F
 
 from .compare import ATOL, FD_ATOL, FD_RTOL, RTOL, as_float, as_ndarray, close, error_summary, quietly

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from classroom.data import load_iris, stratified_split
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 from classroom.models.logistic import BinaryLogisticRegression
 from classroom.nn import functional as F
 

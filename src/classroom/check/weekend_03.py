@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from classroom import nn
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 from classroom.nn.module import Parameter
 from classroom.optim import SGD
 from classroom.train import EarlyStopping

@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from classroom import nn
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 from classroom.nn.im2col import col2im as _package_col2im
 from classroom.nn.im2col import conv_output_size, pad_nhwc
 from classroom.nn.im2col import im2col as _package_im2col

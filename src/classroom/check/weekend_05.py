@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from classroom.autograd import engine
-from classroom.gradcheck import numerical_gradient
+from classroom.nn.gradcheck import numerical_gradient
 
 from .compare import close, max_error_summary
 from .core import CheckFailed, register

@@ -119,6 +119,6 @@ grade("month-2", "OnceTestSet", globals())
 #
 # The package's versions are `stratified_split` in `classroom.data.splits` and
 # `HeldOutTestSet` (with its `TestSetReuseError` and an explicit, logged
-# `override=True`) in `classroom.experiments`; the site's API reference shows
+# `override=True`) in `classroom.evaluation.experiments`; the site's API reference shows
 # their source. **Try it yourself first**: the hints above say what to fix,
 # and reading the answer before you have tried teaches much less.
