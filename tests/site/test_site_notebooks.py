@@ -255,3 +255,24 @@ def test_the_table_of_moved_modules_is_not_a_dependency(tmp_path, package_copy):
     found = {p.relative_to(package_copy).as_posix() for p in notebooks_hook.notebook_dependencies(path, package_copy)}
     assert "__init__.py" in found and "config.py" in found
     assert "nn/gradcheck.py" not in found and "evaluation/metrics.py" not in found
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_full_mode_cells_may_train_for_an_hour(tmp_path, monkeypatch, quick):
+    import nbclient
+
+    timeouts = []
+
+    class RecordingClient:
+        def __init__(self, notebook, **options):
+            timeouts.append(options["timeout"])
+
+        def execute(self):
+            """Run nothing: only the timeout is under test."""
+
+    monkeypatch.setattr(nbclient, "NotebookClient", RecordingClient)
+    source = tmp_path / "tiny.py"
+    source.write_text(TINY_NOTEBOOK, encoding="utf-8")
+    notebooks_hook.execute_notebook(source, tmp_path / "out" / "tiny.ipynb", quick=quick)
+    expected = notebooks_hook.CELL_TIMEOUT_SECONDS if quick else notebooks_hook.FULL_MODE_CELL_TIMEOUT_SECONDS
+    assert timeouts == [expected] and notebooks_hook.FULL_MODE_CELL_TIMEOUT_SECONDS >= 3600
