@@ -120,6 +120,11 @@ def _weight_summed(self, grad_input):
     return grad_input
 
 
+def _weight_grad_half_again(self, grad_input):
+    self.grad_weight = self.grad_weight * 1.5  # wrong numbers, not a layout or batch-size mistake
+    return grad_input
+
+
 def _input_padded(self, grad_input):
     p = self.padding
     return np.pad(grad_input, ((0, 0), (0, 0), (p + 1, p + 1), (p + 1, p + 1)))
@@ -133,6 +138,7 @@ CONV_MUTANTS = [
     ("conv-forward-mismatch", _conv_variant(forward=_forward_no_bias)),
     ("conv-bias-grad", _conv_variant(backward=_backward_then(_bias_reversed))),
     ("conv-backward-shape", _conv_variant(backward=_backward_then(_weight_summed))),
+    ("conv-backward-mismatch", _conv_variant(backward=_backward_then(_weight_grad_half_again))),
     ("conv-input-grad-shape", _conv_variant(backward=_backward_then(_input_padded))),
     ("conv-input-grad-mismatch", _conv_variant(backward=_backward_then(lambda self, g: g[:, ::-1]))),
 ]
