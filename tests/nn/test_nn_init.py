@@ -102,3 +102,26 @@ def test_initialisers_reproduce_with_the_same_seed():
 def test_initialiser_rejects_integer_arrays():
     with pytest.raises(TypeError, match="floating-point array, got dtype int64"):
         init.zeros_(np.zeros((2, 2), dtype=np.int64))
+
+
+def test_rng_means_the_same_in_every_constructor_a_seed_a_generator_or_none():
+    from classroom.nn import Dropout, Linear
+    from classroom.nn.init import as_generator
+
+    first, second = Linear(40, 10, rng=0), Linear(40, 10, rng=0)
+    np.testing.assert_array_equal(first.weight.data, second.weight.data)  # a seed reproduces
+    from_generator = Linear(40, 10, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(first.weight.data, from_generator.weight.data)  # the same stream
+    assert not np.array_equal(first.bias.data, first.weight.data[0, :10])  # weight and bias: one stream, not two copies
+    generator = np.random.default_rng(1)
+    assert as_generator(generator) is generator and isinstance(as_generator(None), np.random.Generator)
+    dropout = Dropout(0.5, rng=3)
+    np.testing.assert_array_equal(dropout.forward(np.ones((4, 4))), Dropout(0.5, rng=3).forward(np.ones((4, 4))))
+
+
+@pytest.mark.parametrize("wrong", [0.5, True, np.random.RandomState(0)])
+def test_rng_of_another_kind_is_a_clear_error(wrong):
+    from classroom.nn import Linear
+
+    with pytest.raises(TypeError, match="int seed, a numpy.random.Generator or None"):
+        Linear(4, 3, rng=wrong)

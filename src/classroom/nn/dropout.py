@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_float_input, check_forward_was_called, check_grad_shape
+from .init import as_generator
 from .module import Module
 
 
@@ -19,16 +20,17 @@ class Dropout(Module):
     ----------
     p : float, default 0.5
         Probability of zeroing an element, in ``[0, 1]``.
-    rng : numpy.random.Generator, optional
-        Source of randomness for the masks (a fresh unseeded one when omitted).
+    rng : int, numpy.random.Generator or None, optional
+        Source of randomness for the masks: a seed, a Generator, or None for a
+        fresh unseeded one (see :func:`classroom.nn.init.as_generator`).
     """
 
-    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None):
+    def __init__(self, p: float = 0.5, *, rng: int | np.random.Generator | None = None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = float(p)
-        self.rng = rng if rng is not None else np.random.default_rng()
+        self.rng = as_generator(rng)
         self._scaled_mask = None
         self._shape = None
 

@@ -48,8 +48,47 @@ def _as_array(tensor) -> np.ndarray:
     return array
 
 
-def _default_rng(rng) -> np.random.Generator:
-    return rng if rng is not None else np.random.default_rng()
+def as_generator(rng=None) -> np.random.Generator:
+    """Turn the package's one way of taking randomness into a ``Generator``.
+
+    Every constructor and function of the package that draws random numbers
+    takes ``rng``, meaning the same thing everywhere:
+
+    * an int: a seed, so ``Linear(40, 10, rng=0)`` is the same layer every time;
+    * a ``numpy.random.Generator``: used as it is, so several layers built from
+      one Generator draw different numbers from one stream;
+    * None: a fresh, unseeded Generator.
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``rng`` itself when it is a Generator.
+
+    Raises
+    ------
+    TypeError
+        For anything else (a float, a legacy ``RandomState``), naming the three forms.
+
+    Examples
+    --------
+    >>> gen = np.random.default_rng(0)
+    >>> as_generator(gen) is gen
+    True
+    >>> float(as_generator(7).random()) == float(np.random.default_rng(7).random())
+    True
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng() if rng is None else rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be an int seed, a numpy.random.Generator or None, got {type(rng).__name__}; "
+        "for example rng=0 or rng=np.random.default_rng(0)"
+    )
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -134,7 +173,7 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, *, rng=None):
         Source of randomness (a fresh unseeded one when omitted).
     """
     array = _as_array(tensor)
-    array[...] = _default_rng(rng).uniform(a, b, size=array.shape)
+    array[...] = as_generator(rng).uniform(a, b, size=array.shape)
     return tensor
 
 
@@ -151,7 +190,7 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, *, rng=None):
         Source of randomness (a fresh unseeded one when omitted).
     """
     array = _as_array(tensor)
-    array[...] = _default_rng(rng).normal(mean, std, size=array.shape)
+    array[...] = as_generator(rng).normal(mean, std, size=array.shape)
     return tensor
 
 

@@ -22,9 +22,9 @@ class Linear(Module):
         Size of each output sample.
     bias : bool, default True
         Whether to learn an additive bias.
-    rng : numpy.random.Generator, optional
-        Source of randomness for the initial weights (a fresh unseeded one
-        when omitted).
+    rng : int, numpy.random.Generator or None, optional
+        Source of randomness for the initial weights: a seed, a Generator, or
+        None for a fresh unseeded one (see :func:`classroom.nn.init.as_generator`).
     dtype : numpy dtype, default np.float32
         Dtype of the parameters. Use ``np.float64`` for gradient checks.
 
@@ -50,7 +50,7 @@ class Linear(Module):
         out_features: int,
         bias: bool = True,
         *,
-        rng: np.random.Generator | None = None,
+        rng: int | np.random.Generator | None = None,
         dtype=np.float32,
     ):
         super().__init__()
@@ -59,8 +59,7 @@ class Linear(Module):
                 f"Linear needs non-negative sizes, got in_features={in_features}, "
                 f"out_features={out_features}"
             )
-        if rng is None:
-            rng = np.random.default_rng()
+        rng = init.as_generator(rng)  # one stream for the weight and the bias
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
@@ -68,14 +67,15 @@ class Linear(Module):
         self.reset_parameters(rng)
         self._input = None
 
-    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, rng: int | np.random.Generator | None = None) -> None:
         """Draw fresh initial weights and biases as PyTorch does.
 
         Parameters
         ----------
-        rng : numpy.random.Generator, optional
-            Source of randomness; a fresh unseeded generator when None.
+        rng : int, numpy.random.Generator or None, optional
+            Source of randomness (see :func:`classroom.nn.init.as_generator`).
         """
+        rng = init.as_generator(rng)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
         if self.bias is not None:
             bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
