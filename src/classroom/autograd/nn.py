@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from ..nn.init import as_generator
 from .engine import Tensor
 
 
@@ -72,8 +73,9 @@ class Linear(Module):
         Size of each output sample.
     bias : bool, default True
         Whether to learn an additive bias.
-    rng : numpy.random.Generator
-        Source of randomness for the initial values.
+    rng : int or numpy.random.Generator
+        Source of randomness for the initial values: a seed or a Generator
+        (see :func:`classroom.nn.init.as_generator`).
     dtype : numpy dtype, default np.float32
         Dtype of the parameters. Use ``np.float64`` for gradient checks.
 
@@ -91,6 +93,7 @@ class Linear(Module):
                 f"Linear needs positive sizes, got in_features={in_features}, out_features={out_features}"
             )
         self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = as_generator(rng)
         bound = 1.0 / math.sqrt(in_features)
         weight = rng.uniform(-bound, bound, size=(out_features, in_features))
         self.weight = Tensor(weight.astype(dtype), requires_grad=True)
@@ -130,8 +133,9 @@ class MLP(Module):
     ----------
     sizes : sequence of int
         Layer widths from input to output, e.g. ``[784, 256, 10]`` (at least two).
-    rng : numpy.random.Generator
-        Source of randomness for the initial values.
+    rng : int or numpy.random.Generator
+        Source of randomness for the initial values: a seed or a Generator
+        (see :func:`classroom.nn.init.as_generator`).
     dtype : numpy dtype, default np.float32
         Dtype of the parameters.
 
@@ -145,6 +149,7 @@ class MLP(Module):
         sizes = [int(size) for size in sizes]
         if len(sizes) < 2:
             raise ValueError(f"MLP needs at least an input and an output size, got sizes={sizes}")
+        rng = as_generator(rng)  # one stream for every layer
         self.layers = [
             Linear(fan_in, fan_out, rng=rng, dtype=dtype) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
         ]
