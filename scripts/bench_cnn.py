@@ -179,7 +179,7 @@ def main(argv=None) -> int:
     use_threads(args.threads)
     rng = np.random.default_rng(0)
 
-    model = cifar_cnn(args.widths, args.convs_per_stage, seed=0)
+    model = cifar_cnn(args.widths, args.convs_per_stage, rng=0)
     twin = torch_model_like(torch, model)
     # Synthetic images and labels: only the timing matters here.
     x = rng.standard_normal((args.batch_size, 3, 32, 32), dtype=np.float32)

@@ -137,7 +137,7 @@ def main(argv=None) -> None:
     faces = load_celeba(size=args.size, limit=args.limit)
     train_faces, held_out_faces = faces[: -args.held_out], faces[-args.held_out :]
     widths = tuple(int(width) for width in args.widths.split(","))
-    model = ConvVAE(args.size, 3, args.latent_dim, widths, seed=args.seed)
+    model = ConvVAE(args.size, 3, args.latent_dim, widths, rng=args.seed)
     twin = torch_vae(torch, model)  # copied before any training: same initial weights
 
     # classroom: --threads worker threads split each batch, each with a

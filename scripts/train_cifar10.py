@@ -155,7 +155,7 @@ def train(args) -> dict:
     test_x, test_y = subset(*load_cifar10("test", data_dir=args.data_dir), args.test_limit, seed=12345)
     convs = args.convs_per_stage[0] if len(args.convs_per_stage) == 1 else list(args.convs_per_stage)
     architecture = {"name": "cifar_cnn", "widths": list(args.widths), "convs_per_stage": convs, "seed": args.seed}
-    model = cifar_cnn(args.widths, convs, seed=args.seed)
+    model = cifar_cnn(args.widths, convs, rng=args.seed)
     model[0].input_requires_grad = False  # the images need no gradient (as in PyTorch)
     loss_function = CrossEntropyLoss(label_smoothing=args.label_smoothing)
     plain_loss = CrossEntropyLoss()

@@ -102,11 +102,11 @@ def main(argv=None) -> dict:
     if args.model == "conv":
         widths = tuple(int(width) for width in args.widths.split(","))
         model = ConvVAE(args.size, 3, args.latent_dim, widths, batch_norm=args.batch_norm, sigma=args.sigma,
-                        learn_sigma=not args.fixed_sigma, seed=args.seed)
+                        learn_sigma=not args.fixed_sigma, rng=args.seed)
     else:
         hidden = tuple(int(size) for size in args.hidden.split(","))
         model = MLPVAE(args.size, 3, args.latent_dim, hidden, sigma=args.sigma,
-                       learn_sigma=not args.fixed_sigma, seed=args.seed)
+                       learn_sigma=not args.fixed_sigma, rng=args.seed)
     parameter_count = sum(parameter.data.size for parameter in model.parameters())
     print(f"{type(model).__name__} {model.architecture()}: {parameter_count:,} parameters")
 

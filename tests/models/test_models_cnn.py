@@ -12,7 +12,7 @@ from classroom.nn import BatchNorm2d, Conv2d, CrossEntropyLoss
 
 
 def test_cifar_cnn_maps_images_to_logits():
-    model = cifar_cnn(widths=(8, 16, 32), convs_per_stage=(1, 2, 1), seed=0)
+    model = cifar_cnn(widths=(8, 16, 32), convs_per_stage=(1, 2, 1), rng=0)
     x = np.random.default_rng(0).standard_normal((3, 3, 32, 32), dtype=np.float32)
     logits = model(x)
     assert logits.shape == (3, 10) and logits.dtype == np.float32
@@ -22,7 +22,7 @@ def test_cifar_cnn_maps_images_to_logits():
 
 
 def test_cifar_cnn_same_seed_gives_same_weights():
-    first, second = cifar_cnn(seed=3).state_dict(), cifar_cnn(seed=3).state_dict()
+    first, second = cifar_cnn(rng=3).state_dict(), cifar_cnn(rng=3).state_dict()
     assert list(first) == list(second)
     for key in first:
         np.testing.assert_array_equal(first[key], second[key])
@@ -43,7 +43,7 @@ def test_cifar_cnn_is_registered_for_rebuilding_from_metadata():
 
 def test_cifar_cnn_whole_model_gradients_match_finite_differences():
     rng = np.random.default_rng(0)
-    model = cifar_cnn(widths=(2, 3), convs_per_stage=(1, 2), num_classes=3, seed=0).double()
+    model = cifar_cnn(widths=(2, 3), convs_per_stage=(1, 2), num_classes=3, rng=0).double()
     x = rng.standard_normal((3, 3, 8, 8))
     assert check_module_gradients(model, x, rng=rng).passed
 
@@ -51,7 +51,7 @@ def test_cifar_cnn_whole_model_gradients_match_finite_differences():
 @pytest.mark.torch
 def test_cifar_cnn_matches_the_same_network_in_pytorch(torch):
     rng = np.random.default_rng(1)
-    model = cifar_cnn(widths=(4, 8, 16), convs_per_stage=(1, 2, 1), seed=0).double()
+    model = cifar_cnn(widths=(4, 8, 16), convs_per_stage=(1, 2, 1), rng=0).double()
     layers = []
     for layer in model.layers:
         name = type(layer).__name__
@@ -105,7 +105,7 @@ def test_cifar_cnn_learns_real_cifar10_subset_well_above_chance():
     test_x = normalize(to_float_nchw(test_images[test_index]), CIFAR10_MEAN, CIFAR10_STD)
     test_y = test_labels[test_index]
 
-    model = cifar_cnn(widths=(16, 32, 64), seed=0)
+    model = cifar_cnn(widths=(16, 32, 64), rng=0)
     loss_function = CrossEntropyLoss()
     optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
     batch_size = 100
@@ -121,3 +121,21 @@ def test_cifar_cnn_learns_real_cifar10_subset_well_above_chance():
     model.eval()
     accuracy = np.mean(np.argmax(model(test_x), axis=1) == test_y)
     assert accuracy >= 0.30, f"test accuracy {accuracy:.3f} after 2 epochs on 5,000 images (chance is 0.10)"
+
+
+def test_seed_is_the_old_name_of_an_int_rng_and_warns():
+    import warnings
+
+    with pytest.warns(DeprecationWarning, match=r"cifar_cnn\(seed=...\) is now cifar_cnn\(rng=...\)"):
+        old = cifar_cnn(widths=(2, 3), seed=5)
+    new = cifar_cnn(widths=(2, 3), rng=5)
+    for name, value in new.state_dict().items():
+        np.testing.assert_array_equal(old.state_dict()[name], value, err_msg=name)
+    with pytest.raises(TypeError, match="both rng=4 and seed=5"):
+        cifar_cnn(widths=(2, 3), rng=4, seed=5)
+    from classroom.models.registry import build_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # a saved architecture's "seed" is read without a warning
+        rebuilt = build_model({"name": "cifar_cnn", "widths": [2, 3], "convs_per_stage": 1, "seed": 5})
+    np.testing.assert_array_equal(rebuilt.state_dict()["0.weight"], new.state_dict()["0.weight"])

@@ -25,14 +25,14 @@ from classroom.nn.gradcheck import numerical_gradient
 def tiny_models():
     """Small float64 VAEs for finite-difference checks (built fresh on every call)."""
     return {
-        "conv": ConvVAE(image_size=8, channels=2, latent_dim=3, widths=(3, 4), dtype=np.float64, seed=1),
+        "conv": ConvVAE(image_size=8, channels=2, latent_dim=3, widths=(3, 4), dtype=np.float64, rng=1),
         "conv-fixed-sigma": ConvVAE(
-            image_size=4, channels=1, latent_dim=2, widths=(2,), learn_sigma=False, sigma=0.5, dtype=np.float64, seed=2
+            image_size=4, channels=1, latent_dim=2, widths=(2,), learn_sigma=False, sigma=0.5, dtype=np.float64, rng=2
         ),
         "conv-batch-norm": ConvVAE(
-            image_size=8, channels=2, latent_dim=3, widths=(3, 4), batch_norm=True, dtype=np.float64, seed=4
+            image_size=8, channels=2, latent_dim=3, widths=(3, 4), batch_norm=True, dtype=np.float64, rng=4
         ),
-        "mlp": MLPVAE(image_size=3, channels=2, latent_dim=2, hidden=(5, 4), dtype=np.float64, seed=3),
+        "mlp": MLPVAE(image_size=3, channels=2, latent_dim=2, hidden=(5, 4), dtype=np.float64, rng=3),
     }
 
 
@@ -104,7 +104,7 @@ def test_conv_vae_rejects_an_image_size_it_cannot_halve():
 
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_saved_vae_loads_into_a_model_built_from_its_architecture(tmp_path, rng, batch_norm):
-    model = ConvVAE(image_size=8, channels=3, latent_dim=3, widths=(4, 5), batch_norm=batch_norm, seed=4)
+    model = ConvVAE(image_size=8, channels=3, latent_dim=3, widths=(4, 5), batch_norm=batch_norm, rng=4)
     model.log_sigma.data[:] = -2.0
     model.loss_and_backward(rng.random((4, 3, 8, 8)).astype(np.float32), rng)  # updates batch-norm statistics
     path = save_model(tmp_path / "vae.npz", model, metadata={"architecture": model.architecture()})
@@ -149,7 +149,7 @@ def test_an_old_architecture_with_kind_still_rebuilds(old, cls, name):
 
 def test_an_old_vae_file_loads_into_the_model_its_architecture_rebuilds(tmp_path, rng):
     # A file as scripts/train_vae.py wrote it before: the architecture keyed by "kind".
-    model = ConvVAE(image_size=8, channels=3, latent_dim=3, widths=(4, 5), batch_norm=True, seed=4)
+    model = ConvVAE(image_size=8, channels=3, latent_dim=3, widths=(4, 5), batch_norm=True, rng=4)
     model.log_sigma.data[:] = -1.5
     model.loss_and_backward(rng.random((4, 3, 8, 8)).astype(np.float32), rng)  # updates batch-norm statistics
     metadata = {"name": "celeba-vae", "architecture": OLD_CONV_ARCHITECTURE}

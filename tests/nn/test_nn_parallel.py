@@ -40,6 +40,25 @@ def test_run_chunks_returns_results_in_slice_order(two_workers):
     assert parallel.run_chunks(lambda part: values[part].sum(), len(values)) == [10.0, 35.0]
 
 
+def test_for_each_slice_slices_every_array_and_passes_options_unchanged(two_workers):
+    x, out = np.arange(10.0), np.empty(10)
+    seen = []
+
+    def double(x, out, *, factor):
+        seen.append(len(x))
+        np.multiply(x, factor, out=out)
+        return float(out.sum())
+
+    assert parallel.for_each_slice(double, x, out, factor=2.0) == [20.0, 70.0]
+    np.testing.assert_array_equal(out, 2 * np.arange(10.0))
+    assert sorted(seen) == [5, 5]
+
+
+def test_for_each_slice_with_one_worker_calls_once_with_the_whole_arrays():
+    x = np.arange(7.0)
+    assert parallel.for_each_slice(lambda x: x.shape, x) == [(7,)]
+
+
 def test_set_workers_rejects_zero():
     with pytest.raises(ValueError, match="at least 1 worker"):
         parallel.set_workers(0)
@@ -90,7 +109,7 @@ def test_two_workers_give_the_same_outputs_and_gradients_as_one(name, rng):
 
 def test_whole_cnn_gradients_match_finite_differences_with_two_workers(two_workers):
     rng = np.random.default_rng(0)
-    model = cifar_cnn(widths=(2, 3), convs_per_stage=(1, 2), num_classes=3, seed=0).double()
+    model = cifar_cnn(widths=(2, 3), convs_per_stage=(1, 2), num_classes=3, rng=0).double()
     x = rng.standard_normal((3, 3, 8, 8))
     assert check_module_gradients(model, x, rng=rng).passed
 

@@ -58,7 +58,7 @@ def test_train_vae_records_every_curve_and_calls_on_epoch(rng):
 
 def test_evaluate_vae_averages_the_negative_elbo_and_restores_training_mode(rng):
     images = rng.integers(0, 256, size=(10, 8, 8, 2), dtype=np.uint8)  # synthetic
-    model = ConvVAE(image_size=8, channels=2, latent_dim=3, widths=(3, 4), batch_norm=True, seed=1)
+    model = ConvVAE(image_size=8, channels=2, latent_dim=3, widths=(3, 4), batch_norm=True, rng=1)
     result = evaluate_vae(model, images, rng=np.random.default_rng(4), batch_size=4)
     assert model.training, "evaluation must restore training mode"
     assert result["neg_elbo"] == pytest.approx(result["reconstruction"] + result["kl"], rel=1e-12)
@@ -77,7 +77,7 @@ def test_held_out_elbo_improves_on_real_faces_within_seconds():
     faces = load_celeba(size=16, limit=512)
     train, held_out = faces[:448], faces[448:]
     rng = np.random.default_rng(0)
-    model = ConvVAE(image_size=16, channels=3, latent_dim=16, widths=(16, 32), seed=0)
+    model = ConvVAE(image_size=16, channels=3, latent_dim=16, widths=(16, 32), rng=0)
     before = evaluate_vae(model, held_out, rng=np.random.default_rng(1))
     history = train_vae(model, train, held_out, epochs=4, batch_size=32, lr=2e-3, rng=rng, log=None)
     after = evaluate_vae(model, held_out, rng=np.random.default_rng(1))

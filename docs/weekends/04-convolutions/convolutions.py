@@ -303,7 +303,7 @@ use_threads(2)
 WIDTHS = (32, 64, 128, 256)
 EPOCHS = 3 if QUICK else 4
 BATCH_SIZE = 128
-model = cifar_cnn(widths=WIDTHS, convs_per_stage=1, seed=0)
+model = cifar_cnn(widths=WIDTHS, convs_per_stage=1, rng=0)
 print(model)
 print(f"{sum(parameter.data.size for parameter in model.parameters()):,} parameters")
 

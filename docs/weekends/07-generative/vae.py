@@ -196,7 +196,7 @@ print("dz/dlogvar formula  :", (0.5 * np.exp(0.5 * logvar) * eps).round(6))
 # $\epsilon$ in every evaluation):
 
 # %%
-tiny = ConvVAE(image_size=8, channels=3, latent_dim=2, widths=(3, 4), dtype=np.float64, seed=1)
+tiny = ConvVAE(image_size=8, channels=3, latent_dim=2, widths=(3, 4), dtype=np.float64, rng=1)
 x_tiny = np.random.default_rng(2).random((2, 3, 8, 8))  # synthetic images
 
 
@@ -232,7 +232,7 @@ faces = load_celeba(size=size, limit=n_faces)
 train_faces, held_out_faces = faces[:-held_out_count], faces[-held_out_count:]
 print(f"{len(train_faces)} training faces, {len(held_out_faces)} held out, {size}x{size}")
 
-model = ConvVAE(image_size=size, channels=3, latent_dim=64, widths=(32, 64, 128), seed=0)
+model = ConvVAE(image_size=size, channels=3, latent_dim=64, widths=(32, 64, 128), rng=0)
 start = time.perf_counter()
 history = train_vae(
     model, train_faces, held_out_faces, epochs=epochs, batch_size=32, lr=1e-3, rng=np.random.default_rng(0)

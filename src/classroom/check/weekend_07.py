@@ -374,7 +374,7 @@ def _tiny_vae():
     """A float64 MLPVAE with 48 values per image and a 3-dimensional latent (seeded weights)."""
     from classroom.models.vae import MLPVAE
 
-    return MLPVAE(image_size=4, channels=3, latent_dim=3, hidden=(8,), seed=3, dtype=np.float64)
+    return MLPVAE(image_size=4, channels=3, latent_dim=3, hidden=(8,), rng=3, dtype=np.float64)
 
 
 def _gradients(model) -> dict[str, np.ndarray]:
@@ -528,7 +528,7 @@ def _train_faces(loss_and_backward, train_images, held_out_images):
     from classroom.models.vae import MLPVAE, dequantize, evaluate_vae
     from classroom.optim import Adam
 
-    model = MLPVAE(image_size=_FACES_SIZE, channels=3, latent_dim=16, hidden=(256,), seed=0)
+    model = MLPVAE(image_size=_FACES_SIZE, channels=3, latent_dim=16, hidden=(256,), rng=0)
     before = evaluate_vae(model, held_out_images, rng=np.random.default_rng(1))["neg_elbo"]
     optimizer = Adam(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)

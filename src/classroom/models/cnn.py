@@ -40,6 +40,7 @@ from ..nn import (
     ReLU,
     Sequential,
 )
+from ._seeds import rng_or_seed
 
 __all__ = ["cifar_cnn", "conv_bn"]
 
@@ -73,8 +74,8 @@ def cifar_cnn(
     *,
     in_channels: int = 3,
     num_classes: int = 10,
-    seed: int | None = 0,
-    rng: np.random.Generator | None = None,
+    rng: int | np.random.Generator | None = 0,
+    seed: int | None = None,
     dtype=np.float32,
 ) -> Sequential:
     """Build the CIFAR-10 CNN: stages of conv-BN(-ReLU) + max-pool + ReLU, global pooling, linear.
@@ -92,11 +93,12 @@ def cifar_cnn(
         Channels of the input images (3 for RGB).
     num_classes : int, default 10
         Outputs of the final ``Linear`` layer (the logits).
-    seed : int or None, default 0
-        Seed for the initial weights, used when ``rng`` is not given
-        (kept as a plain int so the architecture can be saved as JSON).
-    rng : numpy.random.Generator, optional
-        Random generator for the initial weights; overrides ``seed``.
+    rng : int, numpy.random.Generator or None, default 0
+        Source of the initial weights: a seed (saved architectures record
+        it as an int), a Generator, or None (see
+        :func:`classroom.nn.init.as_generator`).
+    seed : int, optional
+        The old name of an int ``rng``; warns, and goes away in the next release.
     dtype : numpy dtype, default float32
         Parameter dtype (float64 for gradient checks).
 
@@ -128,8 +130,7 @@ def cifar_cnn(
             f"convs_per_stage must be an int >= 1 or one int >= 1 per stage "
             f"({len(widths)} stages), got {convs_per_stage}"
         )
-    if rng is None:
-        rng = np.random.default_rng(seed)
+    rng = rng_or_seed(rng, seed, "cifar_cnn")  # one stream for every layer
 
     layers = []
     channels = in_channels

@@ -87,6 +87,8 @@ def upgrade_architecture(architecture: Mapping) -> dict:
     ``"mlp"``); those dicts become ``{"name": "conv_vae", ...}`` or
     ``{"name": "mlp_vae", ...}``, the other keys unchanged. A dict with a
     ``"name"`` (or without either key) is returned as a copy, unchanged.
+    A saved ``"seed"`` (an int) becomes the builders' ``"rng"``, which means
+    the same (see :func:`classroom.nn.init.as_generator`).
 
     Parameters
     ----------
@@ -109,6 +111,8 @@ def upgrade_architecture(architecture: Mapping) -> dict:
     {'name': 'mlp_vae', 'latent_dim': 2}
     """
     arguments = dict(architecture)
+    if "seed" in arguments and "rng" not in arguments:
+        arguments["rng"] = arguments.pop("seed")  # files record the int seed; the builders call it rng
     if "name" in arguments or "kind" not in arguments:
         return arguments
     kind = arguments.pop("kind")

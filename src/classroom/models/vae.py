@@ -47,6 +47,7 @@ from ..nn import (
 
 # The formulas and the base class, importable from here as before.
 from .elbo import LOG_2PI, bits_per_dim, dequantize, gaussian_kl, gaussian_nll, reparameterize  # noqa: F401
+from ._seeds import rng_or_seed
 from .registry import build_model, upgrade_architecture
 from .vae_base import VAE
 
@@ -89,9 +90,10 @@ class ConvVAE(VAE):
         Put ``BatchNorm2d`` after each hidden convolution.
     sigma, learn_sigma :
         See ``VAE``.
-    seed : int, default 0
-        Seed for the initial weights, used when ``rng`` is not given.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, default 0
+        Source of the initial weights (see :func:`classroom.nn.init.as_generator`).
+    seed : int, optional
+        The old name of an int ``rng``; warns, and goes away in the next release.
     dtype : numpy dtype, default float32
     """
 
@@ -105,8 +107,8 @@ class ConvVAE(VAE):
         batch_norm: bool = False,
         sigma: float = 0.2,
         learn_sigma: bool = True,
-        seed: int | None = 0,
-        rng: np.random.Generator | None = None,
+        rng: int | np.random.Generator | None = 0,
+        seed: int | None = None,
         dtype=np.float32,
     ):
         widths = [int(width) for width in widths]
@@ -118,7 +120,7 @@ class ConvVAE(VAE):
                 f"ConvVAE with {len(widths)} downsampling steps needs image_size divisible by "
                 f"{factor}, got {image_size}; use fewer widths or another size"
             )
-        rng = np.random.default_rng(seed) if rng is None else rng
+        rng = rng_or_seed(rng, seed, "ConvVAE")
         final_size = image_size // factor
         flat = widths[-1] * final_size * final_size
 
@@ -188,7 +190,7 @@ class MLPVAE(VAE):
     latent_dim : int, default 32
     hidden : sequence of int, default (512,)
         Hidden layer sizes of the encoder (the decoder uses them reversed).
-    sigma, learn_sigma, seed, rng, dtype :
+    sigma, learn_sigma, rng, seed, dtype :
         As ``ConvVAE``.
     """
 
@@ -201,14 +203,14 @@ class MLPVAE(VAE):
         *,
         sigma: float = 0.2,
         learn_sigma: bool = True,
-        seed: int | None = 0,
-        rng: np.random.Generator | None = None,
+        rng: int | np.random.Generator | None = 0,
+        seed: int | None = None,
         dtype=np.float32,
     ):
         hidden = [int(size) for size in hidden]
         if min(hidden, default=1) < 1:
             raise ValueError(f"MLPVAE hidden sizes must be >= 1, got {hidden}")
-        rng = np.random.default_rng(seed) if rng is None else rng
+        rng = rng_or_seed(rng, seed, "MLPVAE")
         values = channels * image_size * image_size
 
         encoder_layers = [Flatten()]
@@ -289,7 +291,7 @@ def build_vae(architecture: dict, *, seed: int | None = 0, dtype=np.float32) -> 
             "build_vae rebuilds the course's VAEs ('conv_vae', 'mlp_vae'), got architecture "
             f"{arguments.get('name')!r}; use classroom.models.registry.build_model"
         )
-    return build_model({**arguments, "seed": seed, "dtype": dtype})
+    return build_model({**arguments, "rng": seed, "dtype": dtype})
 
 
 # The training loop, the evaluation and the image grid moved to the layers
