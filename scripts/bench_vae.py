@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from classroom.data import load_celeba  # noqa: E402
-from classroom.models.elbo import bits_per_dim, dequantize  # noqa: E402
-from classroom.models.vae import ConvVAE  # noqa: E402
-from classroom.nn.parallel import use_threads  # noqa: E402
-from classroom.train.vae import evaluate_vae, train_vae  # noqa: E402
+from classroom.data import load_celeba
+from classroom.models.elbo import bits_per_dim, dequantize
+from classroom.models.vae import ConvVAE
+from classroom.nn.parallel import use_threads
+from classroom.train.vae import evaluate_vae, train_vae
 
 
 def parse_args(argv=None) -> argparse.Namespace:

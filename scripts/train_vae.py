@@ -28,23 +28,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from classroom.data import load_celeba, to_float_nchw  # noqa: E402
-from classroom.io.atomic import atomic_write, write_json  # noqa: E402
-from classroom.io import save_model  # noqa: E402
-from classroom.models.vae import ConvVAE, MLPVAE  # noqa: E402
-from classroom.plots.grids import image_grid  # noqa: E402
-from classroom.train.vae import evaluate_vae, train_vae  # noqa: E402
+from classroom.data import load_celeba, to_float_nchw
+from classroom.io import save_model
+from classroom.io.atomic import atomic_write, write_json
+from classroom.models.vae import MLPVAE, ConvVAE
+from classroom.plots.grids import image_grid
+from classroom.train.runs import add_run_options, apply_run_options, machine_record
+from classroom.train.vae import evaluate_vae, train_vae
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,9 +60,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--fixed-sigma", action="store_true", help="keep sigma fixed instead of learning it")
     parser.add_argument("--model", choices=["conv", "mlp"], default="conv")
     parser.add_argument("--hidden", default="512", help="MLP hidden sizes, comma-separated (--model mlp)")
-    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: library default)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("runs/vae"))
+    add_run_options(parser, out="runs/vae", threads=None, seed=0)
     return parser.parse_args(argv)
 
 
@@ -88,6 +82,7 @@ def reconstruction_rows(originals: np.ndarray, reconstructions: np.ndarray, colu
 def main(argv=None) -> dict:
     """Train, evaluate and write the outputs; return the metrics."""
     args = parse_args(argv)
+    blas = apply_run_options(args)  # data directory and BLAS threads for the rest of the run
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
 
@@ -115,7 +110,7 @@ def main(argv=None) -> dict:
     prior_codes_rng_seed = args.seed + 2
     shown = to_float_nchw(held_out_faces[:16])
     settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
-    machine = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "numpy": np.__version__}
+    machine = machine_record(threads=args.threads, blas=blas)
 
     def save_outputs(epoch: int, history: dict) -> None:
         samples = model.sample(48, np.random.default_rng(prior_codes_rng_seed))
@@ -136,19 +131,18 @@ def main(argv=None) -> dict:
 
     start = time.perf_counter()
     cpu_start = time.process_time()
-    with threadpool_limits(limits=args.threads):
-        history = train_vae(
-            model,
-            train_faces,
-            held_out_faces,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            rng=rng,
-            on_epoch=save_outputs,
-            max_seconds=None if args.max_minutes is None else 60.0 * args.max_minutes,
-        )
-        final = evaluate_vae(model, held_out_faces, rng=picture_rng)
+    history = train_vae(
+        model,
+        train_faces,
+        held_out_faces,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        rng=rng,
+        on_epoch=save_outputs,
+        max_seconds=None if args.max_minutes is None else 60.0 * args.max_minutes,
+    )
+    final = evaluate_vae(model, held_out_faces, rng=picture_rng)
     total_seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start
 
