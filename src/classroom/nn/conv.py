@@ -7,7 +7,7 @@ Inside, the layer works channels-last (NHWC, see ``classroom.nn.im2col``):
 
 1. view the input as NHWC with ``x.transpose(0, 2, 3, 1)`` (free when the
    memory already is channels-last, which it is for the output of a previous
-   ``Conv2d``),
+   ``Conv2d``) and pad its height and width with zeros,
 2. copy every window into a row of ``cols`` (im2col),
 3. one matrix product ``cols @ weight_matrix`` gives the output as NHWC,
 4. return it as an NCHW-*shaped* view of that NHWC memory: no copy.
@@ -17,10 +17,14 @@ hand each other channels-last memory, as PyTorch does with
 ``memory_format=torch.channels_last``. Element-wise NumPy operations (ReLU,
 batch norm) keep that memory layout, so nothing is transposed back and forth.
 
-Steps 1-3 treat every image on its own, so after
-``classroom.nn.parallel.use_threads(2)`` each of two threads runs them on
-half of the batch. The weight gradient is a sum over the batch: each thread
-computes its half's part and the two parts are added.
+The backward pass uses the same matrices: the weight gradient is
+``grad^T @ cols``, and ``grad @ W^T`` is the gradient of every window entry,
+which col2im adds back onto the pixels the windows were copied from.
+
+``forward`` and ``backward`` below are those steps. What makes them fast
+(buffers reused between calls, the batch split between worker threads after
+``classroom.nn.parallel.use_threads(2)``, a second route to the input
+gradient) is in ``classroom.nn._fast``, each trick with what it buys.
 """
 
 from __future__ import annotations
@@ -38,23 +42,10 @@ from ._checks import (
     check_same_dtype,
     check_window_fits,
 )
-from .im2col import col2im, conv_output_hw, im2col, pad_nhwc
+from ._fast import Workspace, conv_input_gradient, transposed_matmul
+from .im2col import conv_output_hw, im2col, pad_nhwc, to_nhwc_contiguous
 from .module import Module, Parameter
-from .parallel import run_chunks
-
-
-def to_nhwc_contiguous(array):
-    """Return ``array`` (NCHW-shaped) as a C-contiguous NHWC array, copying only if needed.
-
-    Parameters
-    ----------
-    array : ndarray of shape (batch, channels, height, width)
-
-    Returns
-    -------
-    ndarray of shape (batch, height, width, channels)
-    """
-    return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
+from .parallel import for_each_slice
 
 
 class Conv2d(Module):
@@ -120,7 +111,7 @@ class Conv2d(Module):
         self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
         self.reset_parameters(rng)
         # Scratch arrays reused between calls (not learnable, not saved).
-        self._workspace: dict[str, np.ndarray] = {}
+        self._workspace = Workspace()
         self._cache = None
 
     def reset_parameters(self, rng=None) -> None:
@@ -144,17 +135,6 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound, rng=rng)
 
     # ------------------------------------------------------------ helpers
-    def _scratch(self, name: str, shape: tuple, dtype, fill=None):
-        """Return a reusable scratch array; ``fill`` initialises it only when (re)allocated."""
-        array = self._workspace.get(name)
-        if array is None or array.shape != shape or array.dtype != dtype:
-            if fill is None:
-                array = np.empty(shape, dtype=dtype)
-            else:
-                array = np.full(shape, fill, dtype=dtype)
-            self._workspace[name] = array
-        return array
-
     def weight_matrix(self):
         """Return the weight as the ``(kernel_h*kernel_w*in_channels, out_channels)`` matrix used inside.
 
@@ -199,43 +179,32 @@ class Conv2d(Module):
             If the input is not a float array of the parameters' dtype.
         """
         x = check_image_batch(x, repr(self), self.in_channels)
-        dtype = self.weight.data.dtype
-        check_same_dtype(x, dtype, repr(self))
+        check_same_dtype(x, self.weight.data.dtype, repr(self))
         batch, _, out_h, out_w = self.output_shape(x.shape)
-        _, _, height, width = x.shape
-        (pad_h, pad_w) = self.padding
-
-        kernel_h, kernel_w = self.kernel_size
-        x_nhwc = x.transpose(0, 2, 3, 1)
-        padded_shape = (batch, height + 2 * pad_h, width + 2 * pad_w, self.in_channels)
-        cols_shape = (batch, out_h, out_w, kernel_h, kernel_w, self.in_channels)
-        # Buffers reused between calls; the padded one's zero border is written once.
-        padded = self._scratch("padded", padded_shape, dtype, fill=0) if (pad_h or pad_w) else None
-        cols = self._scratch("cols", cols_shape, dtype)
-        out = np.empty((batch, out_h, out_w, self.out_channels), dtype=dtype)
-        weight_matrix = self.weight_matrix()
-
-        def convolve(images):
-            """Steps 1-3 for the images ``images`` (a slice of the batch)."""
-            # 1. Channels-last, padded copy of the input.
-            if padded is None:
-                source = x_nhwc[images]  # im2col reads the (possibly strided) view directly
-            else:
-                source = pad_nhwc(x_nhwc[images], self.padding, out=padded[images])
-            # 2. im2col: one row per output pixel.
-            im2col(source, self.kernel_size, self.stride, out=cols[images])
-            # 3. One matrix product; the bias is added in place.
-            rows = out[images].reshape(-1, self.out_channels)
-            np.matmul(cols[images].reshape(len(rows), -1), weight_matrix, out=rows)
-            if self.bias is not None:
-                rows += self.bias.data
-
-        # Each slice of the batch in its own thread (see classroom.nn.parallel).
-        run_chunks(convolve, batch)
-        # Backward needs the windows (for the weight gradient) and the shapes.
+        x_nhwc = x.transpose(0, 2, 3, 1)  # channels last: a view
+        padded = self._workspace.padded("padded", x_nhwc, self.padding)
+        cols = self._workspace.array("cols", (batch, out_h, out_w, *self.kernel_size, self.in_channels), x.dtype)
+        out = np.empty((batch, out_h, out_w, self.out_channels), dtype=x.dtype)
+        # Pad, im2col, one matrix product (``_convolve``), on each slice of
+        # the batch in its own worker thread (classroom.nn.parallel).
+        for_each_slice(self._convolve, x_nhwc, padded, cols, out, weight_matrix=self.weight_matrix())
+        # Backward needs the windows (for the weight gradient) and the input shape.
         self._cache = (cols, x.shape) if self.training else None
-        # 4. NCHW-shaped view of the NHWC result (no copy).
+        # An NCHW-shaped view of the NHWC result (no copy).
         return out.transpose(0, 3, 1, 2)
+
+    def _convolve(self, x, padded, cols, out, weight_matrix) -> None:
+        """Convolve ``x`` (NHWC: a batch, or a slice of one) into ``out``, keeping its windows in ``cols``."""
+        # 1. Pad with zeros (``padded`` is ``x`` itself without padding).
+        if self.padding != (0, 0):
+            pad_nhwc(x, self.padding, out=padded)  # writes the interior; the border stays zero
+        # 2. im2col: one row per output pixel, holding its window.
+        im2col(padded, self.kernel_size, self.stride, out=cols)
+        # 3. One matrix product gives every output pixel; then the bias.
+        rows = out.reshape(-1, self.out_channels)
+        np.matmul(cols.reshape(len(rows), -1), weight_matrix, out=rows)
+        if self.bias is not None:
+            rows += self.bias.data
 
     # ----------------------------------------------------------- backward
     def backward(self, grad_output):
@@ -256,105 +225,26 @@ class Conv2d(Module):
         check_forward_was_called(self._cache, repr(self), training_mode=True)
         cols, input_shape = self._cache
         grad_output = check_grad_shape(grad_output, self.output_shape(input_shape), repr(self))
-        # (batch, out_h, out_w, out_channels), C-contiguous.
+        # One row per output pixel, like the rows of cols: (batch, out_h, out_w, out_channels).
         grad = to_nhwc_contiguous(grad_output).astype(cols.dtype, copy=False)
-        batch = grad.shape[0]
-
-        # Parameter gradients: dW = grad^T @ cols, db = sum of grad over pixels.
-        # (grad^T @ cols gives dW with rows = output channels; it is the same
-        # numbers as (cols^T @ grad)^T, and measured a little faster.) Each
-        # slice of the batch adds up its own part; the parts are summed.
-        def weight_gradient(images):
-            grad_rows = grad[images].reshape(-1, self.out_channels)
-            return grad_rows.T @ cols[images].reshape(len(grad_rows), -1)
-
+        grad_rows = grad.reshape(-1, self.out_channels)
+        # 1. Weight gradient, the first product: dW = grad^T @ cols (rows:
+        #    output channels; columns ordered like the window entries).
+        grad_weight = transposed_matmul(grad_rows, cols.reshape(len(grad_rows), -1))
         kernel_h, kernel_w = self.kernel_size
-        grad_weight = sum(run_chunks(weight_gradient, batch))
         grad_weight = grad_weight.reshape(self.out_channels, kernel_h, kernel_w, self.in_channels)
         self.weight.grad += grad_weight.transpose(0, 3, 1, 2)
         if self.bias is not None:
-            self.bias.grad += grad.reshape(-1, self.out_channels).sum(axis=0)
-
+            self.bias.grad += grad_rows.sum(axis=0)
         if not self.input_requires_grad:
             return None  # the first layer: nobody needs dL/dx (see Module)
-        pad_h, pad_w = self.padding
-        # Two ways to the input gradient; pick the one that moves less memory
-        # (measured with scripts/bench_cnn.py): col2im writes and re-reads
-        # kernel_h*kernel_w*in_channels numbers per output pixel, the
-        # convolution route kernel_h*kernel_w*out_channels.
-        stride_one = self.stride == (1, 1) and pad_h < kernel_h and pad_w < kernel_w
-        if stride_one and self.in_channels >= self.out_channels:
-            grad_input = self._input_gradient_as_convolution(grad, input_shape)
-        else:
-            grad_input = self._input_gradient_by_col2im(grad, input_shape)
+        # 2. Input gradient, the second product and col2im: grad @ W^T is the
+        #    gradient of every window entry, and col2im adds each one back onto
+        #    the pixel it was copied from; the padding is cropped off.
+        grad_input = conv_input_gradient(
+            grad, self.weight.data, input_shape, self.stride, self.padding, self._workspace
+        )
         return grad_input.transpose(0, 3, 1, 2)
-
-    def _input_gradient_by_col2im(self, grad, input_shape):
-        """Input gradient for any stride: ``grad @ W^T`` per window entry, then col2im.
-
-        ``grad`` is the NHWC output gradient, (batch, out_h, out_w, out_channels).
-        Returns the NHWC gradient of shape (batch, height, width, in_channels).
-        """
-        batch, _, height, width = input_shape
-        _, out_h, out_w, _ = grad.shape
-        kernel_h, kernel_w = self.kernel_size
-        pad_h, pad_w = self.padding
-        weight_per_offset = self.weight.data.transpose(2, 3, 0, 1)
-        weight_per_offset = weight_per_offset.reshape(kernel_h * kernel_w, self.out_channels, self.in_channels)
-        grad_padded = np.empty((batch, height + 2 * pad_h, width + 2 * pad_w, self.in_channels), dtype=grad.dtype)
-
-        def input_gradient(images):
-            grad_rows = grad[images].reshape(-1, self.out_channels)
-            count = len(grad[images])  # images in this slice
-            # The gradient of every window entry, computed one kernel offset at a
-            # time: offset (i, j) gets grad @ weight[:, :, i, j]. Storing the result
-            # offset-major, (kernel_h, kernel_w, batch, out_h, out_w, in_channels),
-            # makes each of col2im's additions read one contiguous block.
-            grad_cols = np.matmul(grad_rows, weight_per_offset)
-            grad_cols = grad_cols.reshape(kernel_h, kernel_w, count, out_h, out_w, self.in_channels)
-            # col2im expects (batch, out_h, out_w, kernel_h, kernel_w, channels): a transposed view.
-            grad_cols = grad_cols.transpose(2, 3, 4, 0, 1, 5)
-            col2im(grad_cols, grad_padded[images].shape, self.stride, out=grad_padded[images])
-
-        run_chunks(input_gradient, batch)
-        return grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]
-
-    def _input_gradient_as_convolution(self, grad, input_shape):
-        """Input gradient for stride 1, computed as another convolution.
-
-        Used when ``in_channels >= out_channels``. With stride 1, the input
-        gradient is the output gradient, zero-padded by
-        ``kernel - 1 - padding`` on each side, convolved with the kernel
-        flipped upside down and left to right (with input and output channels
-        swapped). That is one im2col copy and one matrix product, and it
-        avoids col2im's ``kernel_h * kernel_w`` scattered additions, which
-        move far more memory.
-
-        ``grad`` is the NHWC output gradient, (batch, out_h, out_w, out_channels).
-        Returns the NHWC gradient of shape (batch, height, width, in_channels).
-        """
-        batch, _, height, width = input_shape
-        _, out_h, out_w, _ = grad.shape
-        kernel_h, kernel_w = self.kernel_size
-        pad_h, pad_w = self.padding
-        full_pad = (kernel_h - 1 - pad_h, kernel_w - 1 - pad_w)
-        padded_shape = (batch, out_h + 2 * full_pad[0], out_w + 2 * full_pad[1], self.out_channels)
-        grad_padded = self._scratch("grad_padded", padded_shape, grad.dtype, fill=0)
-        cols_shape = (batch, height, width, kernel_h, kernel_w, self.out_channels)
-        grad_cols = self._scratch("grad_cols", cols_shape, grad.dtype)
-        # Rows ordered (kernel row, kernel column, output channel), like grad_cols.
-        flipped = self.weight.data[:, :, ::-1, ::-1].transpose(2, 3, 0, 1)
-        flipped = flipped.reshape(kernel_h * kernel_w * self.out_channels, self.in_channels)
-        grad_input = np.empty((batch, height, width, self.in_channels), dtype=grad.dtype)
-
-        def input_gradient(images):
-            source = pad_nhwc(grad[images], full_pad, out=grad_padded[images])
-            im2col(source, self.kernel_size, (1, 1), out=grad_cols[images])
-            rows = grad_input[images].reshape(-1, self.in_channels)
-            np.matmul(grad_cols[images].reshape(len(rows), -1), flipped, out=rows)
-
-        run_chunks(input_gradient, batch)
-        return grad_input
 
     def extra_repr(self) -> str:
         """Describe the layer like PyTorch does."""

@@ -17,6 +17,10 @@ So the code is ``Conv2d``'s backward, reused:
 Shapes follow PyTorch: the weight is ``(in_channels, out_channels, kernel_h,
 kernel_w)`` and the output size along each axis is
 ``(size - 1)*stride - 2*padding + kernel + output_padding``.
+
+``forward`` and ``backward`` below are those steps; the batch split between
+worker threads and the memory order that makes col2im fast are in
+``classroom.nn._fast``.
 """
 
 from __future__ import annotations
@@ -33,10 +37,10 @@ from ._checks import (
     check_image_batch,
     check_same_dtype,
 )
-from .conv import to_nhwc_contiguous
-from .im2col import as_pair, col2im, conv_transpose_output_hw, im2col
+from ._fast import matmul_col2im
+from .im2col import as_pair, conv_transpose_output_hw, im2col, to_nhwc_contiguous
 from .module import Module, Parameter
-from .parallel import run_chunks
+from .parallel import for_each_slice
 
 
 class ConvTranspose2d(Module):
@@ -177,26 +181,14 @@ class ConvTranspose2d(Module):
         x = check_image_batch(x, repr(self), self.in_channels)
         check_same_dtype(x, self.weight.data.dtype, repr(self))
         batch, _, out_h, out_w = self.output_shape(x.shape)
-        _, _, height, width = x.shape
-        kernel_h, kernel_w = self.kernel_size
         inputs = to_nhwc_contiguous(x)  # (batch, height, width, in_channels)
+        # 1. x @ W: every input pixel times the kernel is one window of the
+        #    output; col2im adds the windows into place (overlaps sum up).
+        kernel_h, kernel_w = self.kernel_size
         weight_per_offset = self.weight.data.transpose(2, 3, 0, 1)
         weight_per_offset = weight_per_offset.reshape(kernel_h * kernel_w, self.in_channels, self.out_channels)
-        full = np.empty(self._full_shape(x.shape), dtype=inputs.dtype)
-
-        def upsample(images):
-            """Scatter the windows of the images ``images`` (a slice of the batch)."""
-            count = len(inputs[images])  # images in this slice
-            # Every input pixel times the kernel: one window of the output each,
-            # computed one kernel offset at a time, (i, j) -> inputs @ weight[:, :, i, j],
-            # and stored offset-major so col2im's additions read contiguous blocks ...
-            windows = np.matmul(inputs[images].reshape(-1, self.in_channels), weight_per_offset)
-            windows = windows.reshape(kernel_h, kernel_w, count, height, width, self.out_channels)
-            windows = windows.transpose(2, 3, 4, 0, 1, 5)
-            # ... added into place (overlapping windows sum up).
-            col2im(windows, full[images].shape, self.stride, out=full[images])
-
-        run_chunks(upsample, batch)  # slices of the batch in parallel (classroom.nn.parallel)
+        full = matmul_col2im(inputs, weight_per_offset, self.kernel_size, self.stride, self._full_shape(x.shape))
+        # 2. Crop the padding off and add the bias.
         pad_h, pad_w = self.padding
         out = np.ascontiguousarray(full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :])
         if self.bias is not None:
@@ -224,27 +216,34 @@ class ConvTranspose2d(Module):
         grad = grad_output.transpose(0, 2, 3, 1).astype(inputs.dtype, copy=False)
         if self.bias is not None:
             self.bias.grad += grad.sum(axis=(0, 1, 2))
-        # Put the gradient back on the uncropped canvas and gather each input
-        # pixel's window: the same windows the forward pass scattered into.
+        # Put the gradient back on the uncropped canvas: im2col then gathers
+        # each input pixel's window, the windows the forward pass scattered into.
         full = np.zeros(self._full_shape(input_shape), dtype=inputs.dtype)
         pad_h, pad_w = self.padding
         full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :] = grad
-        kernel_h, kernel_w = self.kernel_size
-        weight_matrix_t = self.weight_matrix().T
+        # im2col and the two products (``_window_gradients``) on each slice of
+        # the batch in its own worker thread; the slices' parts of the weight
+        # gradient add up.
         grad_input = np.empty((batch, height, width, self.in_channels), dtype=inputs.dtype)
-
-        def gradients(images):
-            """Input gradient of the images ``images``; returns their part of the weight gradient."""
-            windows = im2col(full[images], self.kernel_size, self.stride)
-            windows = windows.reshape(-1, kernel_h * kernel_w * self.out_channels)
-            rows = grad_input[images].reshape(-1, self.in_channels)
-            np.matmul(windows, weight_matrix_t, out=rows)
-            return inputs[images].reshape(len(rows), -1).T @ windows
-
-        grad_weight = sum(run_chunks(gradients, batch))
-        grad_weight = grad_weight.reshape(self.in_channels, kernel_h, kernel_w, self.out_channels)
+        parts = for_each_slice(self._window_gradients, full, inputs, grad_input, weight_matrix=self.weight_matrix())
+        kernel_h, kernel_w = self.kernel_size
+        grad_weight = sum(parts).reshape(self.in_channels, kernel_h, kernel_w, self.out_channels)
         self.weight.grad += grad_weight.transpose(0, 3, 1, 2)
         return grad_input.transpose(0, 3, 1, 2)
+
+    def _window_gradients(self, full, inputs, grad_input, weight_matrix):
+        """Gradients for a batch (or a slice of one); returns its part of the weight gradient.
+
+        ``full`` is the output gradient on the uncropped canvas; the input
+        gradient is written into ``grad_input``.
+        """
+        x_rows = inputs.reshape(-1, self.in_channels)  # one row per input pixel
+        # 1. im2col gathers each input pixel's window of the output gradient.
+        windows = im2col(full, self.kernel_size, self.stride).reshape(len(x_rows), -1)
+        # 2. Input gradient: windows @ W^T.
+        np.matmul(windows, weight_matrix.T, out=grad_input.reshape(len(x_rows), -1))
+        # 3. Weight gradient: x^T @ windows.
+        return x_rows.T @ windows
 
     def extra_repr(self) -> str:
         """Describe the layer like PyTorch does."""

@@ -163,6 +163,20 @@ def conv_transpose_output_hw(height_width, kernel_size, stride, padding, output_
     return tuple(map(conv_transpose_output_size, height_width, kernel_size, stride, padding, output_padding))
 
 
+def to_nhwc_contiguous(array):
+    """Return ``array`` (NCHW-shaped) as a C-contiguous NHWC array, copying only if needed.
+
+    Parameters
+    ----------
+    array : ndarray of shape (batch, channels, height, width)
+
+    Returns
+    -------
+    ndarray of shape (batch, height, width, channels)
+    """
+    return np.ascontiguousarray(array.transpose(0, 2, 3, 1))
+
+
 def pad_nhwc(x, padding: tuple[int, int], value: float = 0.0, out=None):
     """Pad the two spatial axes of a channels-last batch.
 

@@ -1,0 +1,73 @@
+"""classroom.nn._fast: every speed helper computes what the lesson's plain NumPy expression computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classroom.nn import _fast, parallel
+from classroom.nn.im2col import col2im, pad_nhwc
+
+
+@pytest.fixture(params=[1, 2], ids=["one worker", "two workers"])
+def workers(request):
+    parallel.set_workers(request.param)
+    yield request.param
+    parallel.set_workers(1)
+
+
+def test_workspace_reuses_an_array_until_its_shape_or_dtype_changes():
+    space = _fast.Workspace()
+    first = space.array("cols", (2, 3), np.float32, fill=0)
+    first[...] = 7
+    assert space.array("cols", (2, 3), np.float32) is first  # reused, keeps its values
+    assert space.array("cols", (2, 4), np.float32).shape == (2, 4)
+    assert space.array("cols", (2, 4), np.float64).dtype == np.float64
+
+
+def test_workspace_padded_keeps_a_zero_border_and_returns_x_without_padding(rng):
+    space = _fast.Workspace()
+    x = rng.standard_normal((2, 3, 4, 5)).transpose(0, 2, 3, 1)  # a strided NHWC view
+    assert space.padded("padded", x, (0, 0)) is x
+    buffer = space.padded("padded", x, (1, 2))
+    np.testing.assert_array_equal(pad_nhwc(x, (1, 2), out=buffer), pad_nhwc(x, (1, 2)))
+    assert space.padded("padded", x, (1, 2)) is buffer
+
+
+def test_transposed_matmul_is_a_transpose_times_b(rng, workers):
+    a, b = rng.standard_normal((37, 4)), rng.standard_normal((37, 6))
+    np.testing.assert_allclose(_fast.transposed_matmul(a, b), a.T @ b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride", [(1, 1), (2, 2), (2, 1)])
+def test_matmul_col2im_is_col2im_of_the_product(rng, workers, stride):
+    batch, height, width, c_in, c_out, kernel = 3, 4, 5, 2, 3, (3, 2)
+    x = rng.standard_normal((batch, height, width, c_in))
+    weight_per_offset = rng.standard_normal((kernel[0] * kernel[1], c_in, c_out))
+    out_shape = (batch, (height - 1) * stride[0] + kernel[0], (width - 1) * stride[1] + kernel[1], c_out)
+    # The lesson's version: one product with the whole kernel, then col2im.
+    weight_matrix = weight_per_offset.transpose(1, 0, 2).reshape(c_in, -1)
+    windows = (x.reshape(-1, c_in) @ weight_matrix).reshape(batch, height, width, *kernel, c_out)
+    expected = col2im(windows, out_shape, stride)
+    result = _fast.matmul_col2im(x, weight_per_offset, kernel, stride, out_shape)
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "in_channels, out_channels, stride, padding",
+    [(2, 3, (1, 1), (1, 1)), (3, 2, (1, 1), (1, 1)), (3, 3, (1, 1), (0, 0)), (3, 2, (2, 2), (1, 0)), (4, 2, (1, 1), (2, 2))],
+    ids=["col2im route", "flipped kernel", "flipped kernel, no padding", "strided", "padding = kernel - 1"],
+)
+def test_conv_input_gradient_is_col2im_of_grad_times_w_transposed(rng, workers, in_channels, out_channels, stride, padding):
+    kernel, input_shape = (3, 3), (2, in_channels, 7, 6)
+    weight = rng.standard_normal((out_channels, in_channels, *kernel))
+    padded_shape = (2, 7 + 2 * padding[0], 6 + 2 * padding[1], in_channels)
+    out_h = (padded_shape[1] - kernel[0]) // stride[0] + 1
+    out_w = (padded_shape[2] - kernel[1]) // stride[1] + 1
+    grad = rng.standard_normal((2, out_h, out_w, out_channels))
+    # The lesson's route: grad @ W^T for every window entry, col2im, crop.
+    weight_matrix = weight.transpose(2, 3, 1, 0).reshape(-1, out_channels)
+    grad_cols = (grad.reshape(-1, out_channels) @ weight_matrix.T).reshape(2, out_h, out_w, *kernel, in_channels)
+    expected = col2im(grad_cols, padded_shape, stride)[:, padding[0] : padding[0] + 7, padding[1] : padding[1] + 6]
+    result = _fast.conv_input_gradient(grad, weight, input_shape, stride, padding, _fast.Workspace())
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
