@@ -34,6 +34,15 @@ def test_workspace_padded_keeps_a_zero_border_and_returns_x_without_padding(rng)
     assert space.padded("padded", x, (1, 2)) is buffer
 
 
+def test_set_where_is_a_masked_assignment_for_growing_offsets(rng):
+    offset = rng.integers(0, 3, size=(4, 5, 6), dtype=np.uint8)
+    mask = rng.random((4, 5, 6)) < 0.5
+    expected = offset.copy()
+    expected[mask] = 3
+    _fast.set_where(offset, mask, 3)
+    np.testing.assert_array_equal(offset, expected)
+
+
 def test_transposed_matmul_is_a_transpose_times_b(rng, workers):
     a, b = rng.standard_normal((37, 4)), rng.standard_normal((37, 6))
     np.testing.assert_allclose(_fast.transposed_matmul(a, b), a.T @ b, rtol=1e-12, atol=1e-12)

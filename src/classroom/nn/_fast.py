@@ -12,7 +12,9 @@ over alternating runs of both versions, one thread unless noted):
 * ``transposed_matmul``, ``matmul_col2im``: the lesson's steps with the
   batch split between the worker threads (``classroom.nn.parallel``);
 * ``conv_input_gradient``: Conv2d's input gradient, by col2im or, when it
-  moves less memory, by a convolution with the flipped kernel.
+  moves less memory, by a convolution with the flipped kernel;
+* ``set_where``: max pooling's "remember the winning offset", without a
+  masked assignment.
 
 None of this changes results: with one worker thread every function does
 the same arithmetic in the same order as the lesson's expression. With more
@@ -196,3 +198,17 @@ def _input_gradient_as_convolution(grad, weight, input_shape, padding, workspace
 
     run_chunks(convolve, batch)
     return grad_input
+
+
+# ------------------------------------------------------------- max pooling
+def set_where(target, mask, value: int) -> None:
+    """Set ``target[mask] = value`` in place, for a uint8 ``target`` whose entries are all below ``value``.
+
+    Max pooling records the winning offset ``k`` of every window, with ``k``
+    growing from one comparison to the next, so "set to k where the
+    candidate won" is the same as "the maximum of the old offset and
+    ``k * mask``". That arithmetic streams through memory; a masked
+    assignment goes element by element: 0.75 instead of 18.7 ms for a
+    128x32x16x64 array.
+    """
+    np.maximum(target, mask * np.uint8(value), out=target)

@@ -7,7 +7,10 @@ Like ``Conv2d``, these layers take and return NCHW-*shaped* arrays and work on
 channels-last memory inside. They work in two passes, one along the width
 and one along the height, each a loop over the few kernel offsets (2 for the
 usual 2x2 pooling); every step handles the whole batch at once with one
-strided slice, so there is no loop over pixels.
+strided slice, so there is no loop over pixels. Max pooling runs both
+passes on each slice of the batch in its own worker thread
+(``classroom.nn.parallel.for_each_slice``), and
+``classroom.nn._fast.set_where`` records the winning offsets.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import numpy as np
 
 from ._checks import check_forward_was_called, check_grad_shape, check_image_batch, check_window_fits
 from .im2col import as_pair, conv_output_hw, pad_nhwc
+from ._fast import set_where
 from .module import Module
-from .parallel import run_chunks
+from .parallel import for_each_slice
 
 
 class _Pool2d(Module):
@@ -69,7 +73,7 @@ def _axis_slice(array, axis: int, offset: int, count: int, stride: int):
     return array[tuple(index)]
 
 
-def _max_along_axis(array, axis: int, kernel: int, stride: int, best, offset) -> None:
+def max_along_axis(array, axis: int, kernel: int, stride: int, best, offset) -> None:
     """Max over windows of ``kernel`` entries along one axis, and where each max sits.
 
     Parameters
@@ -95,33 +99,31 @@ def _max_along_axis(array, axis: int, kernel: int, stride: int, best, offset) ->
         candidate = _axis_slice(array, axis, k, count, stride)
         better = np.greater(candidate, previous)
         np.maximum(previous, candidate, out=best)
-        # Set offset to k where the candidate won. k is larger than every
-        # earlier offset, so a maximum does it; arithmetic like this is far
-        # faster in NumPy than a masked assignment (offset[better] = k).
-        np.maximum(offset, better * np.uint8(k), out=offset)
+        set_where(offset, better, k)  # offset[better] = k
         previous = best
 
 
-def _route_along_axis(grad, offset, axis: int, kernel: int, stride: int, grad_input, covers_once: bool) -> None:
-    """Undo ``_max_along_axis`` for gradients: send each value back to its maximum's position.
+def route_along_axis(grad, offset, axis: int, kernel: int, stride: int, grad_input) -> None:
+    """Undo ``max_along_axis`` for gradients: send each value back to its maximum's position.
 
     Parameters
     ----------
     grad : ndarray
         Gradient with respect to ``best``.
     offset : ndarray of uint8
-        The offsets found by ``_max_along_axis``.
+        The offsets found by ``max_along_axis``.
     axis, kernel, stride : int
-        As given to ``_max_along_axis``.
+        As given to ``max_along_axis``.
     grad_input : ndarray
-        Output, shaped like the array that was reduced.
-    covers_once : bool
-        True when the windows tile the axis exactly (no overlap, no gap):
-        every position is then written exactly once and nothing needs zeroing.
+        Output, shaped like the array that was reduced: zero except at the
+        maxima (overlapping windows that share a maximum add up there).
     """
+    count = grad.shape[axis]
+    # When the windows tile the axis exactly (no overlap, no gap), every
+    # position is written exactly once and nothing needs zeroing first.
+    covers_once = stride == kernel and count * kernel == grad_input.shape[axis]
     if not covers_once:
         grad_input.fill(0)
-    count = grad.shape[axis]
     for k in range(kernel):
         target = _axis_slice(grad_input, axis, k, count, stride)
         if covers_once:
@@ -177,25 +179,22 @@ class MaxPool2d(_Pool2d):
         x = check_image_batch(x, repr(self))
         out_h, out_w = self.output_hw(x.shape)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding, value=-np.inf)
-        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
         batch, padded_h, _, channels = padded.shape
         row_max = np.empty((batch, padded_h, out_w, channels), dtype=padded.dtype)
-        column_offset = np.empty(row_max.shape, dtype=np.uint8)
         out = np.empty((batch, out_h, out_w, channels), dtype=padded.dtype)
-        row_offset = np.empty(out.shape, dtype=np.uint8)
-
-        def pool(images):
-            # 1. Along the width: (batch, padded_h, out_w, channels).
-            _max_along_axis(padded[images], 2, kernel_w, stride_w, row_max[images], column_offset[images])
-            # 2. Along the height: (batch, out_h, out_w, channels).
-            _max_along_axis(row_max[images], 1, kernel_h, stride_h, out[images], row_offset[images])
-
-        run_chunks(pool, batch)  # slices of the batch in parallel (classroom.nn.parallel)
-        if self.training:
-            self._cache = (row_offset, column_offset, padded.shape, x.shape)
-        else:
-            self._cache = None
+        column_offset, row_offset = np.empty(row_max.shape, np.uint8), np.empty(out.shape, np.uint8)
+        # Both passes for each slice of the batch, in its own worker thread.
+        for_each_slice(self._max_pool, padded, row_max, column_offset, out, row_offset)
+        self._cache = (row_offset, column_offset, padded.shape, x.shape) if self.training else None
         return out.transpose(0, 3, 1, 2)
+
+    def _max_pool(self, padded, row_max, column_offset, out, row_offset) -> None:
+        """Max-pool ``padded`` (NHWC) in two passes, writing into the other arrays."""
+        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
+        # 1. Along the width: the maximum of every window row, and its column.
+        max_along_axis(padded, 2, kernel_w, stride_w, row_max, column_offset)
+        # 2. Along the height: the maximum of those row maxima, and its row.
+        max_along_axis(row_max, 1, kernel_h, stride_h, out, row_offset)
 
     def backward(self, grad_output):
         """Route each output gradient to the position of its window's maximum.
@@ -213,25 +212,20 @@ class MaxPool2d(_Pool2d):
         batch, out_h, out_w, channels = row_offset.shape
         grad_output = check_grad_shape(grad_output, (batch, channels, out_h, out_w), repr(self))
         grad = grad_output.transpose(0, 2, 3, 1)
-        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
-        out_h, out_w = row_offset.shape[1:3]
-        rows_once = stride_h == kernel_h and out_h * kernel_h == padded_shape[1]
-        columns_once = stride_w == kernel_w and out_w * kernel_w == padded_shape[2]
         grad_row_max = np.empty(column_offset.shape, dtype=grad.dtype)
         grad_padded = np.empty(padded_shape, dtype=grad.dtype)
-
-        def unpool(images):
-            # Undo step 2 (height), then step 1 (width).
-            _route_along_axis(grad[images], row_offset[images], 1, kernel_h, stride_h, grad_row_max[images], rows_once)
-            _route_along_axis(
-                grad_row_max[images], column_offset[images], 2, kernel_w, stride_w, grad_padded[images], columns_once
-            )
-
-        run_chunks(unpool, grad.shape[0])
+        for_each_slice(self._unpool, grad, row_offset, column_offset, grad_row_max, grad_padded)
         _, _, height, width = input_shape
         pad_h, pad_w = self.padding
         grad_input = grad_padded[:, pad_h : pad_h + height, pad_w : pad_w + width, :]
         return grad_input.transpose(0, 3, 1, 2)
+
+    def _unpool(self, grad, row_offset, column_offset, grad_row_max, grad_padded) -> None:
+        """Undo ``_max_pool``: each gradient goes back to the offset that won its window."""
+        (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
+        # Undo step 2 (height), then step 1 (width).
+        route_along_axis(grad, row_offset, 1, kernel_h, stride_h, grad_row_max)
+        route_along_axis(grad_row_max, column_offset, 2, kernel_w, stride_w, grad_padded)
 
 
 class AvgPool2d(_Pool2d):
@@ -316,6 +310,18 @@ class AvgPool2d(_Pool2d):
         return grad_input.transpose(0, 3, 1, 2)
 
 
+def _bin(index: int, size: int, bins: int) -> slice:
+    """Return the input range ``floor(index*size/bins)`` to ``ceil((index+1)*size/bins)`` (excluded) of one output cell.
+
+    PyTorch's rule for adaptive pooling: the ranges cover the input and
+    neighbouring ones overlap by at most one entry. Integer arithmetic, so
+    no rounding: ``(a + b - 1) // b`` is ``ceil(a / b)`` for positive ints.
+    """
+    start = (index * size) // bins
+    stop = ((index + 1) * size + bins - 1) // bins
+    return slice(start, stop)
+
+
 class AdaptiveAvgPool2d(Module):
     """Average-pool to a fixed output size, whatever the input size.
 
@@ -347,10 +353,9 @@ class AdaptiveAvgPool2d(Module):
         """Yield ``(y, x, row_slice, column_slice)`` for each output cell."""
         out_h, out_w = self.output_size
         for y in range(out_h):
-            rows = slice((y * height) // out_h, -((-(y + 1) * height) // out_h))
+            rows = _bin(y, height, out_h)
             for x in range(out_w):
-                columns = slice((x * width) // out_w, -((-(x + 1) * width) // out_w))
-                yield y, x, rows, columns
+                yield y, x, rows, _bin(x, width, out_w)
 
     def forward(self, x):
         """Average-pool a batch to ``output_size``.
