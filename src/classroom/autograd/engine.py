@@ -108,7 +108,11 @@ class Tensor:
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float, np.integer, np.floating)):
             raise TypeError(f"Tensor ** exponent needs a Python number exponent, got {type(exponent).__name__}")
-        return self._result(self.data**exponent, (self,), lambda g: (g * exponent * self.data ** (exponent - 1),))
+        return self._result(self.data**exponent, (self,),  # x**0 is 1 everywhere: its gradient is 0, even at x = 0
+                            lambda g: (g * exponent * self.data ** (exponent - 1) if exponent else np.zeros_like(g),))
+
+    def __rpow__(self, base):  # number ** tensor = exp(tensor * ln(number)), for a positive number
+        return (self * float(np.log(base))).exp()
 
     __radd__ = __add__
     __rmul__ = __mul__
@@ -151,7 +155,7 @@ class Tensor:
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis`` (an int, a tuple, or None for all axes), as ``np.mean``."""
         total = self.sum(axis=axis, keepdims=keepdims)
-        return total * (total.data.size / max(self.data.size, 1))
+        return total * np.divide(total.data.size, self.data.size)  # an empty mean is NaN, as in NumPy
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape):
@@ -222,7 +226,7 @@ class Tensor:
             raise RuntimeError("backward() needs a result of requires_grad=True tensors, made outside no_grad()")
         if grad is None and self.data.size != 1:
             raise ValueError(f"backward() on an output of shape {self.shape} needs grad=<array of that shape>")
-        grad = np.ones_like(self.data) if grad is None else np.asarray(grad, dtype=self.data.dtype)
+        grad = np.ones_like(self.data) if grad is None else np.array(grad, dtype=self.data.dtype)  # a copy
         if grad.shape != self.shape:
             raise ValueError(f"backward(grad) needs grad of shape {self.shape}, got {grad.shape}")
         # Topological order, iteratively (a deep graph would overflow Python's recursion limit).
@@ -241,7 +245,7 @@ class Tensor:
             if node.backward_fn is None:  # a leaf: its grad is a private copy that adds up over passes
                 node.grad = node_grad.copy() if node.grad is None else node.grad + node_grad
                 continue
-            node.grad = node_grad  # an intermediate result keeps this pass's gradient, to inspect
+            node.grad = np.array(node_grad)  # an intermediate keeps its own writable copy, to inspect
             for parent, parent_grad in zip(node.parents, node.backward_fn(node_grad)):
                 if parent.requires_grad:
                     parent_grad = unbroadcast(np.asarray(parent_grad, dtype=parent.dtype), parent.shape)
