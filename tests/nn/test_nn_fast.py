@@ -80,3 +80,24 @@ def test_conv_input_gradient_is_col2im_of_grad_times_w_transposed(rng, workers, 
     expected = col2im(grad_cols, padded_shape, stride)[:, padding[0] : padding[0] + 7, padding[1] : padding[1] + 6]
     result = _fast.conv_input_gradient(grad, weight, input_shape, stride, padding, _fast.Workspace())
     np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_norm_helpers_match_the_plain_expressions(rng, workers):
+    matrix = rng.standard_normal((23, 4))
+    mean = matrix.mean(axis=0)
+    grad = rng.standard_normal(matrix.shape)
+    scale, shift, factor, grad_mean = (rng.standard_normal(4) for _ in range(4))
+    np.testing.assert_allclose(_fast.column_sums(matrix), matrix.sum(axis=0), rtol=1e-12)
+    centered, squares = _fast.center(matrix, mean)
+    np.testing.assert_array_equal(centered, matrix - mean)
+    np.testing.assert_allclose(squares, ((matrix - mean) ** 2).sum(axis=0), rtol=1e-12)
+    sums, dots = _fast.column_sums_and_dots(grad, centered)
+    np.testing.assert_allclose(sums, grad.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(dots, (grad * centered).sum(axis=0), rtol=1e-12)
+    # Element-wise: the same operations in the same order, so exactly equal.
+    np.testing.assert_array_equal(_fast.scale_and_shift(centered, scale, shift), centered * scale + shift)
+    np.testing.assert_array_equal(_fast.scale_and_shift(centered, scale), centered * scale)
+    np.testing.assert_array_equal(
+        _fast.batch_norm_input_gradient(grad, centered, factor, grad_mean, scale),
+        (centered * factor + grad - grad_mean) * scale,
+    )

@@ -15,7 +15,9 @@ is normalised with the biased one.
 
 Inside, the input is viewed as a ``(count, channels)`` matrix with channels
 last (free for the channels-last memory that ``Conv2d`` produces), so every
-statistic is a fast column reduction.
+statistic is a column reduction. ``forward`` and ``backward`` below are the
+formulas; the reductions as BLAS calls and the element-wise passes split
+between worker threads are in ``classroom.nn._fast``.
 """
 
 from __future__ import annotations
@@ -24,26 +26,8 @@ import numpy as np
 
 from . import init
 from ._checks import check_forward_was_called, check_grad_shape, check_input_shape
+from ._fast import batch_norm_input_gradient, center, column_sums, column_sums_and_dots, scale_and_shift
 from .module import Module, Parameter
-from .parallel import run_chunks
-
-
-def column_sums(matrix):
-    """Return the sum of each column of a 2-D array.
-
-    Written as a matrix-vector product with a vector of ones: the BLAS
-    library does it faster than ``matrix.sum(axis=0)``, which adds the rows
-    one after another.
-
-    Parameters
-    ----------
-    matrix : ndarray of shape (count, channels)
-
-    Returns
-    -------
-    ndarray of shape (channels,)
-    """
-    return np.ones(matrix.shape[0], dtype=matrix.dtype) @ matrix
 
 
 class _BatchNorm(Module):
@@ -119,17 +103,10 @@ class _BatchNorm(Module):
                     f"{self!r} in training mode needs more than one value per channel to "
                     f"compute a variance, got input of shape {x.shape}; use a larger batch or eval()"
                 )
-            # Two passes, each split over the worker threads (classroom.nn.parallel):
-            # the mean from per-slice column sums, then the centred values and
-            # the variance from per-slice sums of squares.
-            mean = sum(run_chunks(lambda rows: column_sums(matrix[rows]), count)) / count
-            centered = np.empty_like(matrix)
-
-            def center(rows):
-                np.subtract(matrix[rows], mean, out=centered[rows])
-                return np.einsum("ij,ij->j", centered[rows], centered[rows])
-
-            var = sum(run_chunks(center, count)) / count
+            # The mean and the (biased) variance of every channel: column sums.
+            mean = column_sums(matrix) / count
+            centered, squares = center(matrix, mean)  # matrix - mean, and its squares summed per channel
+            var = squares / count
             self._update_running_stats(mean, var, count)
         else:
             mean = self.running_mean.astype(matrix.dtype)
@@ -139,15 +116,7 @@ class _BatchNorm(Module):
         # out = weight * (centered * inv_std) + bias, with the two per-channel
         # factors multiplied first: one pass over the big array instead of two.
         scale = inv_std * self.weight.data if self.affine else inv_std
-        out = np.empty_like(matrix)
-
-        def scale_and_shift(rows):
-            target = out[rows]  # a view: writing to it writes to ``out``
-            np.multiply(centered[rows], scale, out=target)
-            if self.affine:
-                target += self.bias.data
-
-        run_chunks(scale_and_shift, count)
+        out = scale_and_shift(centered, scale, self.bias.data if self.affine else None)
         # Backward rebuilds x_hat = centered * inv_std from these when it needs it.
         self._cache = (centered, inv_std, channels_last_shape, x.shape, self.training)
         return self._from_matrix(out, channels_last_shape)
@@ -191,38 +160,21 @@ class _BatchNorm(Module):
         grad, _ = self._as_matrix(check_grad_shape(grad_output, input_shape, repr(self)))
         grad = grad.astype(centered.dtype, copy=False)
         count = grad.shape[0]
-
-        def sums(rows):
-            # sum(g) and sum(g * centered) per channel, for one slice of rows.
-            return column_sums(grad[rows]), np.einsum("ij,ij->j", grad[rows], centered[rows])
-
-        partial_sums = run_chunks(sums, count)
-        grad_sum = sum(part[0] for part in partial_sums)
-        # sum(g * x_hat) per channel, without building x_hat = centered * inv_std.
-        grad_dot_normalized = sum(part[1] for part in partial_sums) * inv_std
+        # Per channel: sum(g), and sum(g * x_hat) without building x_hat = centered * inv_std.
+        grad_sum, grad_dot_centered = column_sums_and_dots(grad, centered)
+        grad_dot_normalized = grad_dot_centered * inv_std
         if self.affine:
             self.weight.grad += grad_dot_normalized
             self.bias.grad += grad_sum
             scale = self.weight.data * inv_std
         else:
             scale = inv_std
-        grad_input = np.empty_like(grad)
+        if not was_training:
+            return self._from_matrix(scale_and_shift(grad, scale), channels_last_shape)  # dx = scale * g
+        # dx = scale * (g - mean(g) - x_hat * mean(g * x_hat)), where
+        # x_hat * mean(g * x_hat) = centered * (inv_std * grad_dot_normalized / count).
         centered_factor = -inv_std * grad_dot_normalized / count
-        grad_mean = grad_sum / count
-
-        def input_gradient(rows):
-            target = grad_input[rows]
-            if was_training:
-                # dx = scale * (g - mean(g) - x_hat * mean(g * x_hat)), with
-                # x_hat * mean(g * x_hat) = centered * (inv_std * grad_dot_normalized / count).
-                np.multiply(centered[rows], centered_factor, out=target)
-                target += grad[rows]
-                target -= grad_mean
-                target *= scale
-            else:
-                np.multiply(grad[rows], scale, out=target)
-
-        run_chunks(input_gradient, count)
+        grad_input = batch_norm_input_gradient(grad, centered, centered_factor, grad_sum / count, scale)
         return self._from_matrix(grad_input, channels_last_shape)
 
     def extra_repr(self) -> str:
