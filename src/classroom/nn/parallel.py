@@ -175,10 +175,11 @@ def for_each_slice(function, *arrays, **options) -> list:
     function written for a whole batch, which writes its results into the
     output arrays it is given, runs on each slice of the batch in its own
     worker thread. Several steps in one ``function`` run one after another
-    in the same thread, without waiting for the other threads in between:
-    with 2 workers, both passes of a 2x2 max pool on 128x64x16x16 take 3.25
+    in the same thread, without waiting for the other threads in between.
+    Compared with one threaded call per step (2 workers, batch 128): a 2x2
+    max pool's forward and backward on 64 channels at 16x16 take 3.25
     instead of 3.65 ms, a stride-2 ``Conv2d`` forward (32 -> 16 channels at
-    16x16) 1.63 instead of 1.84 ms, compared with one threaded call per step.
+    16x16) 1.63 instead of 1.84 ms.
 
     Parameters
     ----------
