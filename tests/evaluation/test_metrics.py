@@ -161,3 +161,12 @@ def test_bootstrap_ci_rejects_bad_arguments(kwargs, error, message):
     kwargs.setdefault("rng", np.random.default_rng(0))
     with pytest.raises(error, match=message):
         bootstrap_ci(**kwargs)
+
+
+def test_non_finite_score_rows_count_as_wrong_with_a_warning():
+    logits = np.full((3, 3), np.nan)  # a diverged model
+    with pytest.warns(RuntimeWarning, match="3 of 3 rows of the scores are not finite"):
+        assert accuracy([0, 1, 2], logits) == 0.0  # was 0.333: argmax of a NaN row is 0
+    mixed = np.array([[0.0, 5.0], [np.inf, 0.0], [3.0, 1.0]])
+    with pytest.warns(RuntimeWarning, match="1 of 3 rows"):
+        assert accuracy([1, 0, 0], mixed) == pytest.approx(2 / 3)

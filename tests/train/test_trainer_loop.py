@@ -243,3 +243,23 @@ def test_accuracy_metric_on_regression_targets_explains_how_to_turn_it_off():
     trainer = Trainer(model, MSELoss(), SGD(model.parameters(), lr=0.1), progress=False)
     with pytest.raises(ValueError, match=r"metric 'accuracy' failed .* pass metrics=\{\} to Trainer"):
         trainer.fit((inputs, targets), epochs=1, batch_size=10)
+
+
+def test_evaluate_names_the_non_finite_input_rows_and_can_raise():
+    from classroom.models.mlp import MLP
+    from classroom.nn import CrossEntropyLoss
+    from classroom.optim import SGD
+    from classroom.train import Trainer
+
+    rng = np.random.default_rng(0)
+    model = MLP(4, [8], 3, rng=rng, dtype=np.float64)
+    trainer = Trainer(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1))
+    inputs, targets = rng.standard_normal((10, 4)), rng.integers(0, 3, 10)
+    inputs[3, 1] = np.nan
+    with pytest.warns(RuntimeWarning) as caught:
+        trainer.evaluate(inputs, targets)
+    messages = [str(warning.message) for warning in caught]
+    assert any("1 of 10 input rows are not finite" in text and "the first at index 3" in text for text in messages)
+    assert any("1 of 10 rows of the scores are not finite" in text for text in messages)  # and accuracy says why
+    with pytest.raises(ValueError, match="1 of 10 input rows are not finite"):
+        trainer.evaluate(inputs, targets, non_finite="raise")

@@ -12,11 +12,12 @@ A test accuracy of 0.91 on 1,000 images is not the same claim as 0.91 on
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["ConfidenceInterval", "accuracy", "bootstrap_ci", "confusion_matrix"]
+__all__ = ["ConfidenceInterval", "accuracy", "bootstrap_ci", "confusion_matrix", "non_finite_rows"]
 
 
 def _as_labels(values, name: str) -> np.ndarray:
@@ -39,8 +40,41 @@ def _predicted_labels(y_pred_or_logits) -> np.ndarray:
     """Turn labels (1-D) or scores/logits (2-D) into predicted labels."""
     array = np.asarray(y_pred_or_logits)
     if array.ndim == 2:
-        return np.argmax(array, axis=1)
+        labels = np.argmax(array, axis=1)
+        bad = non_finite_rows(array)
+        if bad.any():
+            warnings.warn(
+                f"{int(bad.sum())} of {len(array)} rows of the scores are not finite (NaN or inf): they count "
+                "as wrong predictions. Look for non-finite inputs or weights (a diverged training run).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            labels = np.where(bad, -1, labels)  # -1 matches no class
+        return labels
     return _as_labels(array, "y_pred")
+
+
+def non_finite_rows(array) -> np.ndarray:
+    """Which rows (samples) of ``array`` hold a NaN or an infinity.
+
+    Parameters
+    ----------
+    array : array_like of shape (n, ...)
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+        All False for an integer array.
+
+    Examples
+    --------
+    >>> non_finite_rows([[0.0, 1.0], [np.nan, 2.0]]).tolist()
+    [False, True]
+    """
+    array = np.asarray(array)
+    if not np.issubdtype(array.dtype, np.inexact) or array.ndim == 0:
+        return np.zeros(array.shape[:1], dtype=bool)
+    return ~np.isfinite(array).reshape(len(array), -1).all(axis=1)
 
 
 def accuracy(y_true, y_pred_or_logits) -> float:
@@ -63,6 +97,12 @@ def accuracy(y_true, y_pred_or_logits) -> float:
     ------
     ValueError
         If the inputs are empty or have different numbers of samples.
+
+    Warns
+    -----
+    RuntimeWarning
+        When rows of the scores are not finite; those rows count as wrong
+        (their arg-max means nothing).
 
     Examples
     --------

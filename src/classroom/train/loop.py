@@ -26,11 +26,12 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Callable, Mapping
 
 import numpy as np
 
-from ..evaluation.metrics import accuracy
+from ..evaluation.metrics import accuracy, non_finite_rows
 from .callbacks import Callback, History, NaNGuard, ProgressBar
 from .checkpoint import load_checkpoint, save_checkpoint
 
@@ -366,7 +367,7 @@ class Trainer:
             self.model.train(was_training)
         return np.concatenate(outputs, axis=0)
 
-    def evaluate(self, inputs, targets, batch_size: int = 256) -> dict[str, float]:
+    def evaluate(self, inputs, targets, batch_size: int = 256, *, non_finite: str = "warn") -> dict[str, float]:
         """Mean loss and metrics of the model on ``(inputs, targets)``, in eval mode.
 
         Parameters
@@ -377,6 +378,9 @@ class Trainer:
             Labels or targets.
         batch_size : int, default 256
             Evaluation batch size (does not change the result).
+        non_finite : {"warn", "raise"}, default "warn"
+            What to do when input rows hold NaN or inf: warn (naming how many
+            and the first) or raise ``ValueError``.
 
         Returns
         -------
@@ -385,6 +389,18 @@ class Trainer:
         """
         inputs, targets = _check_dataset((inputs, targets), "evaluate data")
         batch_size = _check_int_at_least(batch_size, "batch_size", 1)
+        if non_finite not in ("warn", "raise"):
+            raise ValueError(f"non_finite must be 'warn' or 'raise', got {non_finite!r}")
+        bad = non_finite_rows(inputs)
+        if bad.any():
+            message = (
+                f"evaluate: {int(bad.sum())} of {len(bad)} input rows are not finite (NaN or inf), the first at "
+                f"index {int(np.argmax(bad))}; the loss becomes NaN and those rows count as wrong. Clean or drop "
+                "them (np.isfinite(inputs).all(axis=1)) before evaluating."
+            )
+            if non_finite == "raise":
+                raise ValueError(message)
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
         outputs = self.predict(inputs, batch_size)
         loss_sum = 0.0
         for start in range(0, inputs.shape[0], batch_size):
