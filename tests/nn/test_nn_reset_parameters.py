@@ -89,3 +89,10 @@ def test_convolution_init_has_pytorchs_range(torch):
         # Hundreds of weights: the largest comes close to the bound in both.
         assert np.abs(ours.weight.data).max() > 0.95 * bound
         assert float(theirs.weight.detach().abs().max()) > 0.95 * bound
+
+
+@pytest.mark.parametrize("build", [lambda rng: Conv2d(3, 4, 3, rng=rng), lambda rng: ConvTranspose2d(3, 4, 3, rng=rng)])
+def test_convolutions_take_rng_like_every_layer(build):
+    np.testing.assert_array_equal(build(5).weight.data, build(np.random.default_rng(5)).weight.data)
+    with pytest.raises(TypeError, match="int seed, a numpy.random.Generator or None"):
+        build(np.random.RandomState(0))

@@ -64,8 +64,9 @@ class ConvTranspose2d(Module):
         output size. Must be smaller than ``stride``.
     bias : bool, default True
         Learn one bias per output channel.
-    rng : numpy.random.Generator or int, optional
-        Random generator (or seed) for the initial weights.
+    rng : int, numpy.random.Generator or None, optional
+        Source of randomness for the initial weights: a seed, a Generator, or
+        None for a fresh unseeded one (see :func:`classroom.nn.init.as_generator`).
     dtype : numpy dtype, default float32
         dtype of the parameters.
 
@@ -123,10 +124,10 @@ class ConvTranspose2d(Module):
 
         Parameters
         ----------
-        rng : numpy.random.Generator or int, optional
-            Source of randomness (or a seed); a fresh unseeded generator when None.
+        rng : int, numpy.random.Generator or None, optional
+            Source of randomness (see :func:`classroom.nn.init.as_generator`).
         """
-        rng = np.random.default_rng(rng)
+        rng = init.as_generator(rng)
         fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
         bound = 1.0 / math.sqrt(fan_in)
         init.uniform_(self.weight, -bound, bound, rng=rng)
