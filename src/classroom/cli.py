@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``classroom`` command."""
     from classroom.serve.limits import (
         DEFAULT_BLAS_THREADS,
+        DEFAULT_BODY_TIMEOUT_SECONDS,
+        DEFAULT_KEEP_ALIVE_SECONDS,
+        DEFAULT_LIMIT_CONCURRENCY,
         DEFAULT_MAX_IMAGE_PIXELS,
         DEFAULT_MAX_UPLOAD_BYTES,
     )
@@ -152,6 +155,27 @@ def build_parser() -> argparse.ArgumentParser:
         "image is too small to gain from more)",
     )
     serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="seconds a client has to send a whole upload before it gets 408 (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--keep-alive",
+        type=_positive_int,
+        default=DEFAULT_KEEP_ALIVE_SECONDS,
+        metavar="SECONDS",
+        help="seconds an idle connection stays open (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--limit-concurrency",
+        type=_positive_int,
+        default=DEFAULT_LIMIT_CONCURRENCY,
+        metavar="N",
+        help="connections and requests at once before the server answers 503 (default: %(default)s)",
+    )
+    serve.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -194,6 +218,7 @@ def _serve(arguments: argparse.Namespace) -> int:
             models,
             max_upload_bytes=arguments.max_upload_bytes,
             max_image_pixels=arguments.max_image_pixels,
+            body_timeout=arguments.body_timeout,
         )
     except ValueError as error:
         print(f"classroom serve: error: {error}", file=sys.stderr)
@@ -217,6 +242,8 @@ def _serve(arguments: argparse.Namespace) -> int:
         log_level=arguments.log_level,
         access_log=arguments.access_log,
         workers=1,
+        timeout_keep_alive=arguments.keep_alive,
+        limit_concurrency=arguments.limit_concurrency,
     )
     return 0
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import time
 from importlib import resources
 from typing import Sequence
@@ -54,9 +55,10 @@ from classroom.serve.images import (
     UploadError,
     decode_upload,
 )
+from classroom.serve.limits import DEFAULT_BODY_TIMEOUT_SECONDS
 from classroom.serve.model_file import ServedModel, load_served_model
 
-__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "UploadLimitMiddleware", "create_app", "create_app_from_env"]
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "UploadLimitMiddleware", "create_app", "create_app_from_env", "multipart_problem"]
 
 _CONVERSION_ERRORS = (OSError, ValueError, SyntaxError, EOFError)
 
@@ -120,20 +122,47 @@ class Health(BaseModel):
 # ---------------------------------------------------------------------------
 # Upload limits, enforced before the form is parsed
 # ---------------------------------------------------------------------------
-async def _send_json_error(send, status_code: int, detail: str) -> None:
-    """Send a complete JSON error response on a raw ASGI ``send`` channel."""
+async def _send_json_error(send, status_code: int, detail: str, *, close: bool = False) -> None:
+    """Send a complete JSON error response on a raw ASGI ``send`` channel (``close``: end the connection)."""
     body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status_code,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+_FILE_PART = re.compile(rb'\r\ncontent-disposition:[^\r\n]*;\s*name="?file"?(?:;|\r\n|\s)', re.IGNORECASE)
+
+
+def multipart_problem(content_type: str, body: bytes) -> str | None:
+    """Say what is wrong with a ``multipart/form-data`` body before it is parsed, or None.
+
+    Parameters
+    ----------
+    content_type : str
+        The request's ``Content-Type`` (it carries the boundary).
+    body : bytes
+        The whole body.
+
+    Returns
+    -------
+    str or None
+        A message naming the problem and the fix: no boundary, no closing
+        boundary (the form was cut short), or more than one ``file`` field.
+    """
+    match = re.search(r'boundary="?([^";]+)"?', content_type, re.IGNORECASE)
+    if match is None:
+        return ("the multipart/form-data content type has no boundary; let the client build the form, "
+                "e.g. curl -F file=@digit.png URL")
+    boundary = match.group(1).strip().encode("latin-1")
+    if b"--" + boundary + b"--" not in body:
+        return (f"the multipart form is incomplete: its closing boundary --{boundary.decode('latin-1')}-- "
+                f"never came ({len(body):,} bytes received); send the whole form, e.g. curl -F file=@digit.png URL")
+    files = len(_FILE_PART.findall(b"\r\n" + body))
+    if files > 1:
+        return f"one image per request: the form has {files} fields named 'file'; send one, or one request each"
+    return None
 
 
 class UploadLimitMiddleware:
@@ -163,10 +192,18 @@ class UploadLimitMiddleware:
         Paths whose ``POST`` requests are checked.
     """
 
-    def __init__(self, app, *, max_bytes: int, paths: Sequence[str] = ("/predict",)):
+    def __init__(
+        self,
+        app,
+        *,
+        max_bytes: int,
+        paths: Sequence[str] = ("/predict",),
+        body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS,
+    ):
         self.app = app
         self.max_bytes = int(max_bytes)
         self.paths = frozenset(paths)
+        self.body_timeout = float(body_timeout)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
@@ -197,19 +234,33 @@ class UploadLimitMiddleware:
         chunks = []
         received = 0
         more_body = True
-        while more_body:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # the client left; nothing to answer
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.max_bytes:
-                await _send_json_error(send, 413, self._too_large(received, at_least=True))
-                return
-            chunks.append(chunk)
-            more_body = message.get("more_body", False)
+        with anyio.move_on_after(self.body_timeout) as deadline:
+            while more_body:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # the client left; nothing to answer
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > self.max_bytes:
+                    await _send_json_error(send, 413, self._too_large(received, at_least=True))
+                    return
+                chunks.append(chunk)
+                more_body = message.get("more_body", False)
+        if deadline.cancelled_caught:
+            await _send_json_error(
+                send,
+                408,
+                f"the request body did not arrive within {self.body_timeout:g} s ({received:,} bytes came); "
+                "send the whole upload at once",
+                close=True,
+            )
+            return
         body = b"".join(chunks)
         del chunks
+        problem = multipart_problem(content_type, body)
+        if problem is not None:
+            await _send_json_error(send, 400, problem)
+            return
 
         body_sent = False
 
@@ -271,6 +322,7 @@ def create_app(
     *,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS,
 ) -> FastAPI:
     """Build the FastAPI application that serves ``models``.
 
@@ -284,6 +336,9 @@ def create_app(
         Largest accepted ``/predict`` request body.
     max_image_pixels : int, default 25_000_000
         Largest accepted image (width x height).
+    body_timeout : float, default 10
+        Seconds a client has to send the whole ``/predict`` body; slower
+        clients get 408 and the connection is closed.
 
     Returns
     -------
@@ -323,7 +378,7 @@ def create_app(
             "Upload a PNG or JPEG to `/predict`."
         ),
     )
-    app.add_middleware(UploadLimitMiddleware, max_bytes=max_upload_bytes, paths=("/predict",))
+    app.add_middleware(UploadLimitMiddleware, max_bytes=max_upload_bytes, paths=("/predict",), body_timeout=body_timeout)
     app.state.models = by_name
     app.state.max_image_pixels = max_image_pixels
 

@@ -12,3 +12,12 @@ across cores: extra threads only add synchronisation. Measured on a busy
 two-core machine with ``scripts/load_test.py -n 300 -c 1`` and a small CIFAR-10
 CNN: median latency 104-138 ms with ``--server-arg=--blas-threads=2``, 7.8 ms
 with one thread."""
+
+DEFAULT_BODY_TIMEOUT_SECONDS = 10.0
+"""Seconds a client has to send a whole ``/predict`` body; a slower one gets 408 and the connection closes."""
+
+DEFAULT_KEEP_ALIVE_SECONDS = 5
+"""Seconds an idle keep-alive connection stays open (uvicorn's ``timeout_keep_alive``)."""
+
+DEFAULT_LIMIT_CONCURRENCY = 64
+"""Connections and requests at once before the server answers 503 (uvicorn's ``limit_concurrency``)."""
