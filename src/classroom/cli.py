@@ -78,8 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         DEFAULT_BODY_TIMEOUT_SECONDS,
         DEFAULT_KEEP_ALIVE_SECONDS,
         DEFAULT_LIMIT_CONCURRENCY,
+        DEFAULT_MAX_CONCURRENT_DECODES,
+        DEFAULT_MAX_DECODED_BYTES,
         DEFAULT_MAX_IMAGE_PIXELS,
         DEFAULT_MAX_UPLOAD_BYTES,
+        DEFAULT_MAX_WAITING_DECODES,
     )
 
     parser = argparse.ArgumentParser(prog="classroom", description="ML Classroom command-line tools.")
@@ -155,6 +158,27 @@ def build_parser() -> argparse.ArgumentParser:
         "image is too small to gain from more)",
     )
     serve.add_argument(
+        "--max-decoded-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_DECODED_BYTES,
+        metavar="N",
+        help="largest decoded image in bytes, from its header before decoding (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--max-concurrent-decodes",
+        type=_positive_int,
+        default=DEFAULT_MAX_CONCURRENT_DECODES,
+        metavar="N",
+        help="uploads decoded at once (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--max-waiting-decodes",
+        type=int,
+        default=DEFAULT_MAX_WAITING_DECODES,
+        metavar="N",
+        help="uploads that may wait for a decode; more get 503 with Retry-After (default: %(default)s)",
+    )
+    serve.add_argument(
         "--body-timeout",
         type=float,
         default=DEFAULT_BODY_TIMEOUT_SECONDS,
@@ -219,6 +243,9 @@ def _serve(arguments: argparse.Namespace) -> int:
             max_upload_bytes=arguments.max_upload_bytes,
             max_image_pixels=arguments.max_image_pixels,
             body_timeout=arguments.body_timeout,
+            max_decoded_bytes=arguments.max_decoded_bytes,
+            max_concurrent_decodes=arguments.max_concurrent_decodes,
+            max_waiting_decodes=arguments.max_waiting_decodes,
         )
     except ValueError as error:
         print(f"classroom serve: error: {error}", file=sys.stderr)

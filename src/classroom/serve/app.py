@@ -52,10 +52,18 @@ from classroom import __version__
 from classroom.serve.images import (
     DEFAULT_MAX_IMAGE_PIXELS,
     DEFAULT_MAX_UPLOAD_BYTES,
+    LARGE_DECODE_BYTES,
     UploadError,
     decode_upload,
+    decoded_size,
+    release_freed_memory,
 )
-from classroom.serve.limits import DEFAULT_BODY_TIMEOUT_SECONDS
+from classroom.serve.limits import (
+    DEFAULT_BODY_TIMEOUT_SECONDS,
+    DEFAULT_MAX_CONCURRENT_DECODES,
+    DEFAULT_MAX_DECODED_BYTES,
+    DEFAULT_MAX_WAITING_DECODES,
+)
 from classroom.serve.model_file import ServedModel, load_served_model
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "UploadLimitMiddleware", "create_app", "create_app_from_env", "multipart_problem"]
@@ -323,6 +331,9 @@ def create_app(
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+    max_concurrent_decodes: int = DEFAULT_MAX_CONCURRENT_DECODES,
+    max_waiting_decodes: int = DEFAULT_MAX_WAITING_DECODES,
 ) -> FastAPI:
     """Build the FastAPI application that serves ``models``.
 
@@ -339,6 +350,13 @@ def create_app(
     body_timeout : float, default 10
         Seconds a client has to send the whole ``/predict`` body; slower
         clients get 408 and the connection is closed.
+    max_decoded_bytes : int, default 128 MiB
+        Largest decoded image (from its header, before decoding; 413 above).
+    max_concurrent_decodes : int, default 2
+        Uploads decoded at once, so decoded pixels stay bounded under a burst.
+    max_waiting_decodes : int, default 32
+        Uploads that may wait for a decode slot; a request beyond them gets
+        503 with ``Retry-After: 1`` instead of joining an unbounded queue.
 
     Returns
     -------
@@ -402,6 +420,9 @@ def create_app(
     async def list_models() -> list[dict]:
         return [item.info() for item in served]
 
+    decode_slots = anyio.Semaphore(max_concurrent_decodes)
+    uploads_in_flight = [0]  # decoding or waiting (one event loop: no lock needed)
+
     def run_prediction(model: ServedModel, data: bytes, content_type: str | None, top_k: int) -> dict:
         """Decode, preprocess and classify one upload (runs in a worker thread)."""
         started = time.perf_counter()
@@ -411,6 +432,7 @@ def create_app(
             content_type=content_type,
             max_pixels=max_image_pixels,
             draft=(spec.mode, (spec.width, spec.height)),
+            max_decoded_bytes=max_decoded_bytes,
         )
         width, height = image.info["original_size"]
         image_info = {
@@ -419,12 +441,17 @@ def create_app(
             "height": height,
             "mode": image.info["original_mode"],
         }
+        large = decoded_size(image, data) >= LARGE_DECODE_BYTES
         try:
             inputs = spec(image)
         except _CONVERSION_ERRORS as error:  # damaged data Pillow only notices while converting
             raise UploadError(
                 400, f"the image could not be converted ({type(error).__name__}: {error})"
             ) from None
+        finally:
+            del image
+            if large:
+                release_freed_memory()  # the decoded pixels are gone: give their memory back
         probabilities = model.predict(inputs[None])[0]
         return {
             "model": model.name,
@@ -464,9 +491,19 @@ def create_app(
                 detail=f"unknown model {model!r}; served models: {sorted(by_name)} (see /models)",
             )
         data = await file.read()  # bounded by UploadLimitMiddleware
-        return await anyio.to_thread.run_sync(
-            run_prediction, chosen, data, file.content_type, top_k
-        )
+        if uploads_in_flight[0] >= max_concurrent_decodes + max_waiting_decodes:
+            raise HTTPException(
+                status_code=503,
+                detail=f"the server is busy: {max_concurrent_decodes} uploads decoding and "
+                f"{max_waiting_decodes} waiting; retry in a second",
+                headers={"Retry-After": "1"},
+            )
+        uploads_in_flight[0] += 1
+        try:
+            async with decode_slots:
+                return await anyio.to_thread.run_sync(run_prediction, chosen, data, file.content_type, top_k)
+        finally:
+            uploads_in_flight[0] -= 1
 
     return app
 

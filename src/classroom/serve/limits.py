@@ -21,3 +21,15 @@ DEFAULT_KEEP_ALIVE_SECONDS = 5
 
 DEFAULT_LIMIT_CONCURRENCY = 64
 """Connections and requests at once before the server answers 503 (uvicorn's ``limit_concurrency``)."""
+
+DEFAULT_MAX_DECODED_BYTES = 128 * 1024 * 1024
+"""Largest decoded image, in bytes (width x height x channels x bytes per sample, read from the header
+before decoding): 128 MiB, a 25-megapixel 8-bit RGBA PNG is 100 MB. A JPEG counts at the reduced size
+its decoder produces for the model."""
+
+DEFAULT_MAX_CONCURRENT_DECODES = 2
+"""Uploads decoded at once (each may hold up to ``DEFAULT_MAX_DECODED_BYTES`` of pixels)."""
+
+DEFAULT_MAX_WAITING_DECODES = 32
+"""Uploads that may wait for a decode slot; beyond them the server answers 503 with ``Retry-After``,
+instead of a queue that grows without limit. A waiting upload holds only its bytes (at most the upload limit)."""
