@@ -29,7 +29,6 @@ gradient) is in ``classroom.nn._fast``, each trick with what it buys.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -127,12 +126,7 @@ class Conv2d(Module):
         rng : int, numpy.random.Generator or None, optional
             Source of randomness (see :func:`classroom.nn.init.as_generator`).
         """
-        rng = init.as_generator(rng)
-        fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
-        bound = 1.0 / math.sqrt(fan_in)
-        init.uniform_(self.weight, -bound, bound, rng=rng)
-        if self.bias is not None:
-            init.uniform_(self.bias, -bound, bound, rng=rng)
+        init.uniform_fan_in_(self.weight, self.bias, rng=rng)
 
     # ------------------------------------------------------------ helpers
     def weight_matrix(self):

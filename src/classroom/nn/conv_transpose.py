@@ -25,7 +25,6 @@ worker threads and the memory order that makes col2im fast are in
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -127,12 +126,7 @@ class ConvTranspose2d(Module):
         rng : int, numpy.random.Generator or None, optional
             Source of randomness (see :func:`classroom.nn.init.as_generator`).
         """
-        rng = init.as_generator(rng)
-        fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
-        bound = 1.0 / math.sqrt(fan_in)
-        init.uniform_(self.weight, -bound, bound, rng=rng)
-        if self.bias is not None:
-            init.uniform_(self.bias, -bound, bound, rng=rng)
+        init.uniform_fan_in_(self.weight, self.bias, rng=rng)
 
     def weight_matrix(self):
         """Return the weight as an ``(in_channels, kernel_h*kernel_w*out_channels)`` matrix.

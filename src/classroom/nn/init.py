@@ -128,6 +128,33 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
 
 
+def uniform_fan_in_(weight, bias=None, *, rng=None):
+    """PyTorch's default start for convolutions: weight and bias from ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
+
+    (PyTorch writes it as ``kaiming_uniform_(a=sqrt(5))``, whose bound
+    simplifies to ``1/sqrt(fan_in)``.) Both arrays are filled in place.
+
+    Parameters
+    ----------
+    weight : ndarray or Parameter of shape (out, in, *kernel) or (in, out, *kernel)
+        ``fan_in`` is computed from it as :func:`calculate_fan_in_and_fan_out` does.
+    bias : ndarray or Parameter, optional
+    rng : int, numpy.random.Generator or None
+        One stream for both (see :func:`as_generator`).
+
+    Returns
+    -------
+    weight
+    """
+    rng = as_generator(rng)
+    fan_in, _ = calculate_fan_in_and_fan_out(weight)
+    bound = 1.0 / math.sqrt(fan_in)
+    uniform_(weight, -bound, bound, rng=rng)
+    if bias is not None:
+        uniform_(bias, -bound, bound, rng=rng)
+    return weight
+
+
 def calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
     """Return ``(fan_in, fan_out)`` of a weight array.
 
