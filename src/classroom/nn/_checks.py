@@ -5,6 +5,11 @@ got and how to fix it, so a learner never has to read a deep NumPy traceback
 to find a shape or dtype mistake. Each mistake has one check, used by every
 layer: the same mistake gets the same message everywhere.
 
+``where`` names the layer in the message: a string such as
+``"Linear(784, 10)"``, or the layer itself, which is printed (its ``repr``)
+only when there is an error to report, so a check costs almost nothing when
+the input is fine.
+
 * ``forward``: ``check_float_input`` (dtype), ``check_input_shape`` and
   ``check_image_batch`` (axes and channels), ``check_same_dtype`` (input
   against parameters), ``check_window_fits`` (a kernel or pooling window
@@ -23,15 +28,15 @@ from .im2col import as_pair
 IMAGE_BATCH = (("batch", "channels", "height", "width"),)
 
 
-def check_float_input(x, where: str, name: str = "input") -> np.ndarray:
+def check_float_input(x, where, name: str = "input") -> np.ndarray:
     """Return ``x`` as an ndarray, raising ``TypeError`` unless it holds floats.
 
     Parameters
     ----------
     x : array_like
         The value to check.
-    where : str
-        The layer description used in the message, e.g. ``"Linear(784, 10)"``.
+    where : str or Module
+        The layer, or its description, used in the message, e.g. ``"Linear(784, 10)"``.
     name : str, default "input"
         What ``x`` is, used in the message.
     """
@@ -44,7 +49,7 @@ def check_float_input(x, where: str, name: str = "input") -> np.ndarray:
     return array
 
 
-def check_same_dtype(x: np.ndarray, parameter_dtype, where: str) -> None:
+def check_same_dtype(x: np.ndarray, parameter_dtype, where) -> None:
     """Raise ``TypeError`` when the input dtype differs from the parameters' dtype.
 
     Mixing float32 parameters with float64 inputs would silently make every
@@ -60,15 +65,15 @@ def check_same_dtype(x: np.ndarray, parameter_dtype, where: str) -> None:
         )
 
 
-def check_forward_was_called(cache, where: str, *, training_mode: bool = False) -> None:
+def check_forward_was_called(cache, where, *, training_mode: bool = False) -> None:
     """Raise ``RuntimeError`` when ``backward`` runs before any ``forward``.
 
     Parameters
     ----------
     cache : object
         What ``forward`` saved for ``backward``; None means nothing was saved.
-    where : str
-        The layer description used in the message.
+    where : str or Module
+        The layer, or its description, used in the message.
     training_mode : bool, default False
         True for layers that save nothing in evaluation mode (``Conv2d``,
         pooling): the message then says to call ``model.train()``.
@@ -86,7 +91,7 @@ def check_forward_was_called(cache, where: str, *, training_mode: bool = False) 
         raise RuntimeError(message)
 
 
-def check_grad_shape(grad_output, expected_shape: tuple, where: str) -> np.ndarray:
+def check_grad_shape(grad_output, expected_shape: tuple, where) -> np.ndarray:
     """Return ``grad_output`` as an ndarray, checking it has the forward output's shape."""
     grad = np.asarray(grad_output)
     if grad.shape != tuple(expected_shape):
@@ -97,7 +102,7 @@ def check_grad_shape(grad_output, expected_shape: tuple, where: str) -> np.ndarr
     return grad
 
 
-def check_reduction(reduction: str, where: str) -> str:
+def check_reduction(reduction: str, where) -> str:
     """Return ``reduction`` after checking it is ``"none"``, ``"mean"`` or ``"sum"``."""
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(
@@ -106,15 +111,15 @@ def check_reduction(reduction: str, where: str) -> str:
     return reduction
 
 
-def check_input_shape(x, where: str, layouts=IMAGE_BATCH, channels: int | None = None) -> np.ndarray:
+def check_input_shape(x, where, layouts=IMAGE_BATCH, channels: int | None = None) -> np.ndarray:
     """Return ``x`` as a float ndarray after checking its number of axes and, optionally, its channels.
 
     Parameters
     ----------
     x : array_like
         The value to check (see ``check_float_input``).
-    where : str
-        The layer description used in the message, e.g. ``repr(layer)``.
+    where : str or Module
+        The layer, or its description, used in the message.
     layouts : tuple of tuple of str, default ``IMAGE_BATCH``
         The accepted layouts, each as the names of its axes, for example
         ``(("batch", "channels", "height", "width"),)``. The number of axes
@@ -131,21 +136,21 @@ def check_input_shape(x, where: str, layouts=IMAGE_BATCH, channels: int | None =
     """
     array = check_float_input(x, where)
     ndims = [len(axes) for axes in layouts]
+    if array.ndim in ndims and (channels is None or array.shape[1] == channels):
+        return array
     expected = " or ".join("(" + ", ".join(axes) + ")" for axes in layouts)
     if channels is not None:
         expected += f" with channels={channels}"
     if array.ndim not in ndims:
         hint = "; add a batch axis with x[None] for a single example" if array.ndim + 1 in ndims else ""
         raise ValueError(f"{where} expects input of shape {expected}, got {array.shape}{hint}")
-    if channels is not None and array.shape[1] != channels:
-        raise ValueError(
-            f"{where} expects input of shape {expected}, got {array.shape}: "
-            f"{array.shape[1]} channels instead of {channels}"
-        )
-    return array
+    raise ValueError(
+        f"{where} expects input of shape {expected}, got {array.shape}: "
+        f"{array.shape[1]} channels instead of {channels}"
+    )
 
 
-def check_image_batch(x, where: str, channels: int | None = None) -> np.ndarray:
+def check_image_batch(x, where, channels: int | None = None) -> np.ndarray:
     """Return ``x`` as a float ndarray of shape ``(batch, channels, height, width)``, or raise.
 
     ``check_input_shape`` with the image layout: the check of every
@@ -154,7 +159,7 @@ def check_image_batch(x, where: str, channels: int | None = None) -> np.ndarray:
     return check_input_shape(x, where, IMAGE_BATCH, channels)
 
 
-def check_window_fits(input_shape: tuple, kernel_size: tuple, padding: tuple, where: str) -> None:
+def check_window_fits(input_shape: tuple, kernel_size: tuple, padding: tuple, where) -> None:
     """Raise ``ValueError`` when a sliding window is larger than the padded image.
 
     Parameters
@@ -163,8 +168,8 @@ def check_window_fits(input_shape: tuple, kernel_size: tuple, padding: tuple, wh
         ``(batch, channels, height, width)``.
     kernel_size, padding : tuple of int
         ``(kernel_h, kernel_w)`` and ``(pad_h, pad_w)`` (added on each side).
-    where : str
-        The layer description used in the message.
+    where : str or Module
+        The layer, or its description, used in the message.
     """
     _, _, height, width = input_shape
     (kernel_h, kernel_w), (pad_h, pad_w) = kernel_size, padding

@@ -94,7 +94,7 @@ class _BatchNorm(Module):
         -------
         ndarray of the same shape as ``x``
         """
-        x = check_input_shape(x, repr(self), self.layouts, self.num_features)
+        x = check_input_shape(x, self, self.layouts, self.num_features)
         matrix, channels_last_shape = self._as_matrix(x)
         count = matrix.shape[0]
         if self.training:
@@ -155,9 +155,9 @@ class _BatchNorm(Module):
 
         In evaluation mode the statistics are constants: ``dx = weight * inv_std * g``.
         """
-        check_forward_was_called(self._cache, repr(self))
+        check_forward_was_called(self._cache, self)
         centered, inv_std, channels_last_shape, input_shape, was_training = self._cache
-        grad, _ = self._as_matrix(check_grad_shape(grad_output, input_shape, repr(self)))
+        grad, _ = self._as_matrix(check_grad_shape(grad_output, input_shape, self))
         grad = grad.astype(centered.dtype, copy=False)
         count = grad.shape[0]
         # Per channel: sum(g), and sum(g * x_hat) without building x_hat = centered * inv_std.

@@ -147,7 +147,7 @@ class Conv2d(Module):
         ValueError
             If the padded input is smaller than the kernel.
         """
-        check_window_fits(input_shape, self.kernel_size, self.padding, repr(self))
+        check_window_fits(input_shape, self.kernel_size, self.padding, self)
         out_h, out_w = conv_output_hw(input_shape[2:], self.kernel_size, self.stride, self.padding)
         return input_shape[0], self.out_channels, out_h, out_w
 
@@ -172,8 +172,8 @@ class Conv2d(Module):
         TypeError
             If the input is not a float array of the parameters' dtype.
         """
-        x = check_image_batch(x, repr(self), self.in_channels)
-        check_same_dtype(x, self.weight.data.dtype, repr(self))
+        x = check_image_batch(x, self, self.in_channels)
+        check_same_dtype(x, self.weight.data.dtype, self)
         batch, _, out_h, out_w = self.output_shape(x.shape)
         x_nhwc = x.transpose(0, 2, 3, 1)  # channels last: a view
         padded = self._workspace.padded("padded", x_nhwc, self.padding)
@@ -216,9 +216,9 @@ class Conv2d(Module):
             ``forward`` call (made in training mode); None when
             ``input_requires_grad`` is False.
         """
-        check_forward_was_called(self._cache, repr(self), training_mode=True)
+        check_forward_was_called(self._cache, self, training_mode=True)
         cols, input_shape = self._cache
-        grad_output = check_grad_shape(grad_output, self.output_shape(input_shape), repr(self))
+        grad_output = check_grad_shape(grad_output, self.output_shape(input_shape), self)
         # One row per output pixel, like the rows of cols: (batch, out_h, out_w, out_channels).
         grad = to_nhwc_contiguous(grad_output).astype(cols.dtype, copy=False)
         grad_rows = grad.reshape(-1, self.out_channels)

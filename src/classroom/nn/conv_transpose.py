@@ -173,8 +173,8 @@ class ConvTranspose2d(Module):
         ndarray of shape (batch, out_channels, out_h, out_w)
             NCHW-shaped view of channels-last memory.
         """
-        x = check_image_batch(x, repr(self), self.in_channels)
-        check_same_dtype(x, self.weight.data.dtype, repr(self))
+        x = check_image_batch(x, self, self.in_channels)
+        check_same_dtype(x, self.weight.data.dtype, self)
         batch, _, out_h, out_w = self.output_shape(x.shape)
         inputs = to_nhwc_contiguous(x)  # (batch, height, width, in_channels)
         # 1. x @ W: every input pixel times the kernel is one window of the
@@ -202,10 +202,10 @@ class ConvTranspose2d(Module):
         -------
         ndarray of shape (batch, in_channels, height, width)
         """
-        check_forward_was_called(self._cache, repr(self), training_mode=True)
+        check_forward_was_called(self._cache, self, training_mode=True)
         inputs, input_shape = self._cache
         expected = self.output_shape(input_shape)
-        grad_output = check_grad_shape(grad_output, expected, repr(self))
+        grad_output = check_grad_shape(grad_output, expected, self)
         batch, _, height, width = input_shape
         _, _, out_h, out_w = expected
         grad = grad_output.transpose(0, 2, 3, 1).astype(inputs.dtype, copy=False)

@@ -54,7 +54,7 @@ class _Pool2d(Module):
         ValueError
             If the padded input is smaller than the window.
         """
-        check_window_fits(input_shape, self.kernel_size, self.padding, repr(self))
+        check_window_fits(input_shape, self.kernel_size, self.padding, self)
         return conv_output_hw(input_shape[2:], self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -176,7 +176,7 @@ class MaxPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, out_h, out_w)
         """
-        x = check_image_batch(x, repr(self))
+        x = check_image_batch(x, self)
         out_h, out_w = self.output_hw(x.shape)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding, value=-np.inf)
         batch, padded_h, _, channels = padded.shape
@@ -207,10 +207,10 @@ class MaxPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, height, width)
         """
-        check_forward_was_called(self._cache, repr(self), training_mode=True)
+        check_forward_was_called(self._cache, self, training_mode=True)
         row_offset, column_offset, padded_shape, input_shape = self._cache
         batch, out_h, out_w, channels = row_offset.shape
-        grad_output = check_grad_shape(grad_output, (batch, channels, out_h, out_w), repr(self))
+        grad_output = check_grad_shape(grad_output, (batch, channels, out_h, out_w), self)
         grad = grad_output.transpose(0, 2, 3, 1)
         grad_row_max = np.empty(column_offset.shape, dtype=grad.dtype)
         grad_padded = np.empty(padded_shape, dtype=grad.dtype)
@@ -260,7 +260,7 @@ class AvgPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, out_h, out_w)
         """
-        x = check_image_batch(x, repr(self))
+        x = check_image_batch(x, self)
         output_size = self.output_hw(x.shape)
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding)
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
@@ -287,10 +287,10 @@ class AvgPool2d(_Pool2d):
         -------
         ndarray of shape (batch, channels, height, width)
         """
-        check_forward_was_called(self._cache, repr(self), training_mode=True)
+        check_forward_was_called(self._cache, self, training_mode=True)
         padded_shape, input_shape, output_size = self._cache
         expected = (input_shape[0], input_shape[1]) + tuple(output_size)
-        grad_output = check_grad_shape(grad_output, expected, repr(self))
+        grad_output = check_grad_shape(grad_output, expected, self)
         (kernel_h, kernel_w), (stride_h, stride_w) = self.kernel_size, self.stride
         out_h, out_w = output_size
         share = grad_output.transpose(0, 2, 3, 1) * (1.0 / (kernel_h * kernel_w))
@@ -368,7 +368,7 @@ class AdaptiveAvgPool2d(Module):
         -------
         ndarray of shape (batch, channels, out_h, out_w)
         """
-        x = check_image_batch(x, repr(self))
+        x = check_image_batch(x, self)
         batch, channels, height, width = x.shape
         if height < 1 or width < 1:
             raise ValueError(f"{self!r} got an empty image of shape {x.shape}")
@@ -392,9 +392,9 @@ class AdaptiveAvgPool2d(Module):
         -------
         ndarray of shape (batch, channels, height, width)
         """
-        check_forward_was_called(self._cache, repr(self), training_mode=True)
+        check_forward_was_called(self._cache, self, training_mode=True)
         batch, channels, height, width = self._cache
-        grad_output = check_grad_shape(grad_output, (batch, channels, *self.output_size), repr(self))
+        grad_output = check_grad_shape(grad_output, (batch, channels, *self.output_size), self)
         grad = grad_output.transpose(0, 2, 3, 1)
         grad_input = np.zeros((batch, height, width, channels), dtype=grad.dtype)
         for y, x_index, rows, columns in self._bins(height, width):
