@@ -181,8 +181,9 @@ class MaxPool2d(_Pool2d):
         padded = pad_nhwc(x.transpose(0, 2, 3, 1), self.padding, value=-np.inf)
         batch, padded_h, _, channels = padded.shape
         row_max = np.empty((batch, padded_h, out_w, channels), dtype=padded.dtype)
+        column_offset = np.empty(row_max.shape, dtype=np.uint8)
         out = np.empty((batch, out_h, out_w, channels), dtype=padded.dtype)
-        column_offset, row_offset = np.empty(row_max.shape, np.uint8), np.empty(out.shape, np.uint8)
+        row_offset = np.empty(out.shape, dtype=np.uint8)
         # Both passes for each slice of the batch, in its own worker thread.
         for_each_slice(self._max_pool, padded, row_max, column_offset, out, row_offset)
         self._cache = (row_offset, column_offset, padded.shape, x.shape) if self.training else None
