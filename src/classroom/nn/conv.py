@@ -29,7 +29,6 @@ gradient) is in ``classroom.nn._fast``, each trick with what it buys.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import init

@@ -25,7 +25,6 @@ worker threads and the memory order that makes col2im fast are in
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import init
