@@ -18,7 +18,39 @@ from ._checks import check_forward_was_called, check_grad_shape
 from .module import Module
 
 
-class Flatten(Module):
+class _Reshape(Module):
+    """What both layers share: remember the shapes in ``forward``, reshape the gradient back in ``backward``."""
+
+    def __init__(self):
+        super().__init__()
+        self._input_shape = None
+        self._output_shape = None
+
+    def _reshape(self, x: np.ndarray, new_shape: tuple) -> np.ndarray:
+        """Return ``x`` in ``new_shape``, remembering both shapes for ``backward``."""
+        self._input_shape = x.shape
+        self._output_shape = new_shape
+        return x.reshape(new_shape)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """Reshape the gradient back to the input's shape.
+
+        Parameters
+        ----------
+        grad_output : ndarray of the output's shape
+            Gradient of the loss with respect to the output.
+
+        Returns
+        -------
+        ndarray of the input's shape
+        """
+        name = type(self).__name__
+        check_forward_was_called(self._input_shape, name)
+        grad = check_grad_shape(grad_output, self._output_shape, name)
+        return grad.reshape(self._input_shape)
+
+
+class Flatten(_Reshape):
     """Flatten dimensions ``start_dim`` to ``end_dim`` into one (as ``torch.nn.Flatten``).
 
     With the defaults, ``(batch, channels, height, width)`` becomes
@@ -36,8 +68,6 @@ class Flatten(Module):
         super().__init__()
         self.start_dim = start_dim
         self.end_dim = end_dim
-        self._input_shape = None
-        self._output_shape = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Reshape ``x`` so dimensions ``start_dim..end_dim`` become one.
@@ -63,31 +93,13 @@ class Flatten(Module):
             )
         flattened_size = int(np.prod(x.shape[start : end + 1]))
         new_shape = x.shape[:start] + (flattened_size,) + x.shape[end + 1 :]
-        self._input_shape = x.shape
-        self._output_shape = new_shape
-        return x.reshape(new_shape)
-
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Reshape the gradient back to the input's shape.
-
-        Parameters
-        ----------
-        grad_output : ndarray of the output's shape
-            Gradient of the loss with respect to the output.
-
-        Returns
-        -------
-        ndarray of the input's shape
-        """
-        check_forward_was_called(self._input_shape, "Flatten")
-        grad = check_grad_shape(grad_output, self._output_shape, "Flatten")
-        return grad.reshape(self._input_shape)
+        return self._reshape(x, new_shape)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
-class Unflatten(Module):
+class Unflatten(_Reshape):
     """Split dimension ``dim`` into ``unflattened_size`` (as ``torch.nn.Unflatten``).
 
     Parameters
@@ -114,8 +126,6 @@ class Unflatten(Module):
             )
         self.dim = int(dim)
         self.unflattened_size = sizes
-        self._input_shape = None
-        self._output_shape = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Reshape ``x`` so that dimension ``dim`` becomes ``unflattened_size``.
@@ -147,24 +157,7 @@ class Unflatten(Module):
                 f"(= {' * '.join(map(str, self.unflattened_size))}), got input of shape {x.shape}"
             )
         new_shape = x.shape[:dim] + self.unflattened_size + x.shape[dim + 1 :]
-        self._input_shape = x.shape
-        self._output_shape = new_shape
-        return x.reshape(new_shape)
-
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Reshape the gradient back to the input's shape.
-
-        Parameters
-        ----------
-        grad_output : ndarray of the output's shape
-
-        Returns
-        -------
-        ndarray of the input's shape
-        """
-        check_forward_was_called(self._input_shape, "Unflatten")
-        grad = check_grad_shape(grad_output, self._output_shape, "Unflatten")
-        return grad.reshape(self._input_shape)
+        return self._reshape(x, new_shape)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
