@@ -29,15 +29,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
 from classroom import __version__
-from classroom.config import limit_blas_threads
+from classroom.serve.command import EXIT_USAGE, add_serve_command, run_serve
 
 __all__ = ["build_parser", "main"]
-
-EXIT_USAGE = 2
-"""Exit status for a bad command line or a model file that cannot be served."""
 
 
 #: ``classroom train NAME``: the full training recipes, by name, and the script that holds each.
@@ -60,31 +58,8 @@ BENCHMARKS = {
 }
 
 
-def _positive_int(text: str) -> int:
-    """Parse a positive integer command-line value."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``classroom`` command."""
-    from classroom.serve.limits import (
-        DEFAULT_BLAS_THREADS,
-        DEFAULT_BODY_TIMEOUT_SECONDS,
-        DEFAULT_KEEP_ALIVE_SECONDS,
-        DEFAULT_LIMIT_CONCURRENCY,
-        DEFAULT_MAX_CONCURRENT_DECODES,
-        DEFAULT_MAX_DECODED_BYTES,
-        DEFAULT_MAX_IMAGE_PIXELS,
-        DEFAULT_MAX_UPLOAD_BYTES,
-        DEFAULT_MAX_WAITING_DECODES,
-    )
-
     parser = argparse.ArgumentParser(prog="classroom", description="ML Classroom command-line tools.")
     parser.add_argument("--version", action="version", version=f"classroom {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -119,160 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("recipe", choices=sorted(table), metavar="NAME", help=", ".join(sorted(table)))
         command.add_argument("options", nargs=argparse.REMAINDER, help="the recipe's own options")
 
-    serve = commands.add_parser(
-        "serve",
-        help="serve saved models over HTTP",
-        description="Serve saved models over HTTP: POST an image to /predict, docs at /docs.",
-    )
-    serve.add_argument(
-        "--model",
-        dest="models",
-        action="append",
-        required=True,
-        metavar="PATH",
-        help="model file (.npz from export_model / classroom.io.save_model); repeat for more "
-        "models; the first is the default",
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
-    serve.add_argument(
-        "--max-upload-bytes",
-        type=_positive_int,
-        default=DEFAULT_MAX_UPLOAD_BYTES,
-        metavar="N",
-        help="largest accepted /predict request body in bytes (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--max-image-pixels",
-        type=_positive_int,
-        default=DEFAULT_MAX_IMAGE_PIXELS,
-        metavar="N",
-        help="largest accepted image, width x height (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--blas-threads",
-        type=_positive_int,
-        default=DEFAULT_BLAS_THREADS,
-        metavar="N",
-        help="threads NumPy's matrix library may use per product (default: %(default)s; one "
-        "image is too small to gain from more)",
-    )
-    serve.add_argument(
-        "--max-decoded-bytes",
-        type=_positive_int,
-        default=DEFAULT_MAX_DECODED_BYTES,
-        metavar="N",
-        help="largest decoded image in bytes, from its header before decoding (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--max-concurrent-decodes",
-        type=_positive_int,
-        default=DEFAULT_MAX_CONCURRENT_DECODES,
-        metavar="N",
-        help="uploads decoded at once (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--max-waiting-decodes",
-        type=int,
-        default=DEFAULT_MAX_WAITING_DECODES,
-        metavar="N",
-        help="uploads that may wait for a decode; more get 503 with Retry-After (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--body-timeout",
-        type=float,
-        default=DEFAULT_BODY_TIMEOUT_SECONDS,
-        metavar="SECONDS",
-        help="seconds a client has to send a whole upload before it gets 408 (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--keep-alive",
-        type=_positive_int,
-        default=DEFAULT_KEEP_ALIVE_SECONDS,
-        metavar="SECONDS",
-        help="seconds an idle connection stays open (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--limit-concurrency",
-        type=_positive_int,
-        default=DEFAULT_LIMIT_CONCURRENCY,
-        metavar="N",
-        help="connections and requests at once before the server answers 503 (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--log-level",
-        default="info",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="server log level (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--no-access-log",
-        dest="access_log",
-        action="store_false",
-        help="do not log one line per request (slightly faster under load)",
-    )
+    add_serve_command(commands)
     return parser
-
-
-def _serve(arguments: argparse.Namespace) -> int:
-    """Load and check every model, then run uvicorn until interrupted."""
-    limit_blas_threads(arguments.blas_threads)
-    try:
-        import uvicorn
-
-        from classroom.serve.app import create_app
-        from classroom.serve.model_file import ModelFileError, load_served_model
-    except ImportError as error:
-        print(
-            f"classroom serve: error: {error.name or error} is not installed; "
-            "install the serving extras with: pip install 'ml-classroom[serve]'",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-
-    models = []
-    for path in arguments.models:
-        try:
-            models.append(load_served_model(path))
-        except ModelFileError as error:
-            print(f"classroom serve: error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-    try:
-        app = create_app(
-            models,
-            max_upload_bytes=arguments.max_upload_bytes,
-            max_image_pixels=arguments.max_image_pixels,
-            body_timeout=arguments.body_timeout,
-            max_decoded_bytes=arguments.max_decoded_bytes,
-            max_concurrent_decodes=arguments.max_concurrent_decodes,
-            max_waiting_decodes=arguments.max_waiting_decodes,
-        )
-    except ValueError as error:
-        print(f"classroom serve: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    for model in models:
-        print(
-            f"classroom serve: {model.name} v{model.version} from {model.path} "
-            f"(sha256 {model.sha256[:12]}...)",
-            file=sys.stderr,
-        )
-    if arguments.host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"classroom serve: listening on {arguments.host}: the API is reachable from other "
-            "machines; it has no authentication",
-            file=sys.stderr,
-        )
-    uvicorn.run(
-        app,
-        host=arguments.host,
-        port=arguments.port,
-        log_level=arguments.log_level,
-        access_log=arguments.access_log,
-        workers=1,
-        timeout_keep_alive=arguments.keep_alive,
-        limit_concurrency=arguments.limit_concurrency,
-    )
-    return 0
 
 
 def _known_weekends() -> list[str]:
@@ -284,10 +107,8 @@ def _known_weekends() -> list[str]:
     return sorted(weekends(), key=lambda name: (order.get(name, len(order)), name))
 
 
-def _resolve_targets(arguments) -> list[tuple["Path", str, str]]:
+def _resolve_targets(arguments) -> list[tuple[Path, str, str]]:
     """Return ``(path, weekend, note)`` for every target; raise ``_UsageError`` for a bad one."""
-    from pathlib import Path
-
     from classroom.check.workbook import SUFFIXES, find_workbook, weekend_of
 
     folder = Path(arguments.dir)
@@ -445,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     if arguments.command == "serve":
-        return _serve(arguments)
+        return run_serve(arguments)
     if arguments.command == "check":
         return _check(arguments)
     if arguments.command == "start":
