@@ -1,7 +1,9 @@
 """The figures the lessons draw (matplotlib, imported only when a figure is drawn).
 
-* :mod:`classroom.plots.training`: training curves, image grids, confusion
-  matrices, first-layer weights;
+* :mod:`classroom.plots.training`: training and validation curves;
+* :mod:`classroom.plots.images`: images with their labels, first-layer
+  weights seen as images;
+* :mod:`classroom.plots.confusion`: the confusion matrix as a heat map;
 * :mod:`classroom.plots.plane`: figures in the plane: decision boundaries of
   two-feature classifiers, loss surfaces and optimiser trajectories;
 * :mod:`classroom.plots.ablation`: an ablation's scores with their intervals;
@@ -15,7 +17,9 @@ it (``pip install matplotlib``).
 """
 
 from .ablation import plot_ablation
+from .confusion import plot_confusion_matrix
 from .grids import image_grid
+from .images import show_images, show_weights_as_images
 from .plane import (
     decision_grid,
     plot_decision_boundary,
@@ -23,13 +27,7 @@ from .plane import (
     plot_trajectories,
     surface_grid,
 )
-from .training import (
-    compare_histories,
-    plot_confusion_matrix,
-    plot_history,
-    show_images,
-    show_weights_as_images,
-)
+from .training import compare_histories, plot_history
 
 __all__ = [
     "compare_histories",
