@@ -16,8 +16,8 @@ from classroom.evaluation.experiments import (
     TestSetReuseError,
     run_ablation,
     split_off_test_set,
-    student_t_quantile,
 )
+from classroom.evaluation.student_t import student_t_quantile
 
 
 # ------------------------------------------------------------ held-out set
@@ -92,21 +92,6 @@ def test_split_off_test_set_partitions_the_samples():
 def test_split_off_test_set_rejects_fractions_that_leave_an_empty_part(fraction):
     with pytest.raises(ValueError):
         split_off_test_set(np.zeros((50, 2)), np.zeros(50), fraction, rng=np.random.default_rng(0))
-
-
-# --------------------------------------------------------------- t quantile
-@pytest.mark.parametrize("df", [1, 2, 4, 9, 30, 200])
-@pytest.mark.parametrize("probability", [0.6, 0.95, 0.975, 0.995, 0.025])
-def test_student_t_quantile_matches_scipy(df, probability):
-    stats = pytest.importorskip("scipy.stats")
-    expected = stats.t.ppf(probability, df)
-    assert student_t_quantile(probability, df) == pytest.approx(expected, rel=1e-6, abs=1e-9)
-
-
-@pytest.mark.parametrize("probability, df", [(0.0, 3), (1.0, 3), (0.9, 0)])
-def test_student_t_quantile_rejects_invalid_arguments(probability, df):
-    with pytest.raises(ValueError):
-        student_t_quantile(probability, df)
 
 
 # ----------------------------------------------------------------- ablation
