@@ -197,7 +197,7 @@ def _input_gradient_as_convolution(grad, weight, input_shape, padding, workspace
         source = grad[images] if grad_padded is grad else layout.pad_nhwc(grad[images], full_pad, out=grad_padded[images])
         layout.im2col(source, (kernel_h, kernel_w), (1, 1), out=grad_cols[images])
         rows = grad_input[images].reshape(-1, in_channels)
-        np.matmul(grad_cols[images].reshape(len(rows), -1), flipped, out=rows)
+        np.matmul(grad_cols[images].reshape(len(rows), len(flipped)), flipped, out=rows)  # no -1: batch may be 0
 
     run_chunks(convolve, batch)
     return grad_input

@@ -93,16 +93,29 @@ class _BatchNorm(Module):
         Returns
         -------
         ndarray of the same shape as ``x``
+
+        Raises
+        ------
+        ValueError
+            In training mode, for a single value per channel (no variance).
+            A batch of 0 is accepted, as in PyTorch: the output is empty, the
+            running statistics are unchanged (``num_batches_tracked`` still
+            counts the call) and backward gives zero parameter gradients.
         """
         x = check_input_shape(x, self, self.layouts, self.num_features)
         matrix, channels_last_shape = self._as_matrix(x)
         count = matrix.shape[0]
+        if self.training and count == 1:
+            raise ValueError(
+                f"{self!r} in training mode needs more than one value per channel to "
+                f"compute a variance, got input of shape {x.shape}; use a larger batch or eval()"
+            )
         if self.training:
-            if count < 2:
-                raise ValueError(
-                    f"{self!r} in training mode needs more than one value per channel to "
-                    f"compute a variance, got input of shape {x.shape}; use a larger batch or eval()"
-                )
+            self.num_batches_tracked = self.num_batches_tracked + 1  # every training batch, as PyTorch
+        # An empty batch (count 0) has no mean or variance: as in PyTorch, it
+        # leaves the running statistics alone and is normalised with them.
+        batch_statistics = self.training and count > 0
+        if batch_statistics:
             # The mean and the (biased) variance of every channel: column sums.
             mean = column_sums(matrix) / count
             centered, squares = center(matrix, mean)  # matrix - mean, and its squares summed per channel
@@ -118,12 +131,11 @@ class _BatchNorm(Module):
         scale = inv_std * self.weight.data if self.affine else inv_std
         out = scale_and_shift(centered, scale, self.bias.data if self.affine else None)
         # Backward rebuilds x_hat = centered * inv_std from these when it needs it.
-        self._cache = (centered, inv_std, channels_last_shape, x.shape, self.training)
+        self._cache = (centered, inv_std, channels_last_shape, x.shape, batch_statistics)
         return self._from_matrix(out, channels_last_shape)
 
     def _update_running_stats(self, mean, var, count: int) -> None:
         """Blend the batch statistics into the running ones (PyTorch's rule)."""
-        self.num_batches_tracked = self.num_batches_tracked + 1
         if self.momentum is None:  # cumulative moving average
             factor = 1.0 / float(self.num_batches_tracked)
         else:
@@ -153,10 +165,11 @@ class _BatchNorm(Module):
 
             dx = weight * inv_std * (g - mean(g) - x_hat * mean(g * x_hat))
 
-        In evaluation mode the statistics are constants: ``dx = weight * inv_std * g``.
+        In evaluation mode (and for an empty batch, normalised with the
+        running statistics) the statistics are constants: ``dx = weight * inv_std * g``.
         """
         check_forward_was_called(self._cache, self)
-        centered, inv_std, channels_last_shape, input_shape, was_training = self._cache
+        centered, inv_std, channels_last_shape, input_shape, batch_statistics = self._cache
         grad, _ = self._as_matrix(check_grad_shape(grad_output, input_shape, self))
         grad = grad.astype(centered.dtype, copy=False)
         count = grad.shape[0]
@@ -169,7 +182,7 @@ class _BatchNorm(Module):
             scale = self.weight.data * inv_std
         else:
             scale = inv_std
-        if not was_training:
+        if not batch_statistics:
             return self._from_matrix(scale_and_shift(grad, scale), channels_last_shape)  # dx = scale * g
         # dx = scale * (g - mean(g) - x_hat * mean(g * x_hat)), where
         # x_hat * mean(g * x_hat) = centered * (inv_std * grad_dot_normalized / count).

@@ -193,9 +193,10 @@ class Conv2d(Module):
             pad_nhwc(x, self.padding, out=padded)  # writes the interior; the border stays zero
         # 2. im2col: one row per output pixel, holding its window.
         im2col(padded, self.kernel_size, self.stride, out=cols)
-        # 3. One matrix product gives every output pixel; then the bias.
+        # 3. One matrix product gives every output pixel; then the bias. (The
+        #    sizes are written out: NumPy cannot infer a -1 for an empty batch.)
         rows = out.reshape(-1, self.out_channels)
-        np.matmul(cols.reshape(len(rows), -1), weight_matrix, out=rows)
+        np.matmul(cols.reshape(len(rows), len(weight_matrix)), weight_matrix, out=rows)
         if self.bias is not None:
             rows += self.bias.data
 
@@ -223,8 +224,9 @@ class Conv2d(Module):
         grad_rows = grad.reshape(-1, self.out_channels)
         # 1. Weight gradient, the first product: dW = grad^T @ cols (rows:
         #    output channels; columns ordered like the window entries).
-        grad_weight = transposed_matmul(grad_rows, cols.reshape(len(grad_rows), -1))
         kernel_h, kernel_w = self.kernel_size
+        window_size = kernel_h * kernel_w * self.in_channels
+        grad_weight = transposed_matmul(grad_rows, cols.reshape(len(grad_rows), window_size))
         grad_weight = grad_weight.reshape(self.out_channels, kernel_h, kernel_w, self.in_channels)
         self.weight.grad += grad_weight.transpose(0, 3, 1, 2)
         if self.bias is not None:

@@ -233,9 +233,11 @@ class ConvTranspose2d(Module):
         """
         x_rows = inputs.reshape(-1, self.in_channels)  # one row per input pixel
         # 1. im2col gathers each input pixel's window of the output gradient.
-        windows = im2col(full, self.kernel_size, self.stride).reshape(len(x_rows), -1)
+        #    (Sizes written out: NumPy cannot infer a -1 for an empty batch.)
+        window_size = weight_matrix.shape[1]  # kernel_h * kernel_w * out_channels
+        windows = im2col(full, self.kernel_size, self.stride).reshape(len(x_rows), window_size)
         # 2. Input gradient: windows @ W^T.
-        np.matmul(windows, weight_matrix.T, out=grad_input.reshape(len(x_rows), -1))
+        np.matmul(windows, weight_matrix.T, out=grad_input.reshape(len(x_rows), self.in_channels))
         # 3. Weight gradient: x^T @ windows.
         return x_rows.T @ windows
 

@@ -42,7 +42,8 @@ def logsumexp(x: np.ndarray, dim: int = -1, keepdims: bool = False) -> np.ndarra
     1000.6931471805599
     """
     x = np.asarray(x)
-    largest = np.max(x, axis=dim, keepdims=True)
+    # initial=-inf: the maximum of an empty axis (a batch of 0 along dim) is -inf, not an error.
+    largest = np.max(x, axis=dim, keepdims=True, initial=-np.inf)
     # A row of all -inf would give -inf - -inf = nan; shift by 0 there instead.
     largest = np.where(np.isfinite(largest), largest, 0.0).astype(x.dtype)
     total = np.sum(np.exp(x - largest), axis=dim, keepdims=True)
@@ -88,7 +89,7 @@ def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
         Probabilities in ``[0, 1]``.
     """
     x = np.asarray(x)
-    shifted = x - np.max(x, axis=dim, keepdims=True)
+    shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # -inf for an empty axis
     exponentials = np.exp(shifted)
     return exponentials / np.sum(exponentials, axis=dim, keepdims=True)
 

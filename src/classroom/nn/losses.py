@@ -12,6 +12,12 @@ With ``reduction="mean"`` or ``"sum"`` the loss is a ``numpy.float64``, which
 is a Python ``float`` that also has PyTorch's ``loss.item()``; with
 ``reduction="none"`` it is an array with one value per sample (per element for
 ``MSELoss`` and ``BCEWithLogitsLoss``).
+
+An empty batch (``N = 0``) is accepted, with PyTorch's values: the mean of no
+losses is NaN (0 / 0, without a warning), their sum is 0 and ``"none"`` gives
+an empty array; ``backward`` returns an empty gradient of the input's shape.
+A mean that is NaN stops a ``Trainer`` (its NaN guard), so skip empty batches
+rather than train on them.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ class _Loss(Module):
         self._count = None
 
     def _reduce(self, losses: np.ndarray):
-        """Apply the reduction to the per-sample/per-element ``losses``."""
+        """Apply the reduction to the per-sample/per-element ``losses`` (NaN for the mean of none)."""
         self._unreduced_shape = losses.shape
         self._count = losses.size
         if self.reduction == "mean":
