@@ -46,6 +46,33 @@ def test_linear_forward_and_backward_match_pytorch(bias, rng, torch):
         np.testing.assert_allclose(layer.bias.grad, reference.bias.grad.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("in_features, out_features", [(4, 0), (0, 3)])
+def test_linear_with_zero_features_has_empty_gradients_of_the_right_shape(in_features, out_features, rng):
+    layer = Linear(in_features, out_features, rng=rng, dtype=np.float64)
+    output = layer(rng.standard_normal((2, in_features)))
+    grad_input = layer.backward(np.ones((2, out_features)))  # was: cannot reshape array of size 0
+    assert output.shape == (2, out_features) and grad_input.shape == (2, in_features)
+    assert layer.weight.grad.shape == (out_features, in_features)
+    np.testing.assert_array_equal(layer.bias.grad, np.full(out_features, 2.0))  # as torch.nn.Linear
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")
+@pytest.mark.parametrize("in_features, out_features", [(4, 0), (0, 3)])
+def test_linear_with_zero_features_matches_pytorch(in_features, out_features, rng, torch):
+    layer = Linear(in_features, out_features, rng=rng, dtype=np.float64)
+    reference = torch.nn.Linear(in_features, out_features, dtype=torch.float64)
+    with torch.no_grad():
+        reference.bias.copy_(torch.from_numpy(layer.bias.data))
+    x = rng.standard_normal((2, in_features))
+    x_torch = torch.from_numpy(x).requires_grad_(True)
+    output_torch = reference(x_torch)
+    output_torch.backward(torch.ones_like(output_torch))
+    np.testing.assert_array_equal(layer(x), output_torch.detach().numpy())
+    np.testing.assert_array_equal(layer.backward(np.ones((2, out_features))), x_torch.grad.numpy())
+    np.testing.assert_array_equal(layer.weight.grad, reference.weight.grad.numpy())
+    np.testing.assert_array_equal(layer.bias.grad, reference.bias.grad.numpy())
+
 def test_linear_initialisation_is_uniform_within_pytorch_bound(rng):
     layer = Linear(400, 300, rng=rng)
     bound = 1 / math.sqrt(400)

@@ -132,8 +132,9 @@ class Linear(Module):
         x = self._input
         expected_shape = x.shape[:-1] + (self.out_features,)
         grad = check_grad_shape(grad_output, expected_shape, "Linear")
-        grad_2d = grad.reshape(-1, self.out_features)
-        x_2d = x.reshape(-1, self.in_features)
+        rows = math.prod(x.shape[:-1])  # samples over all leading axes; not -1, which fails for 0 features
+        grad_2d = grad.reshape(rows, self.out_features)
+        x_2d = x.reshape(rows, self.in_features)
         self.weight.grad += grad_2d.T @ x_2d
         if self.bias is not None:
             self.bias.grad += grad_2d.sum(axis=0)
