@@ -147,6 +147,11 @@ def test_bootstrap_ci_is_reproducible_and_wider_at_higher_confidence():
     assert wider.low < first.low and wider.high > first.high
 
 
+def test_bootstrap_ci_takes_an_int_seed_like_every_rng_of_the_package():
+    values = np.random.default_rng(8).normal(size=50)
+    assert bootstrap_ci(values, rng=3) == bootstrap_ci(values, rng=np.random.default_rng(3))
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
@@ -154,7 +159,7 @@ def test_bootstrap_ci_is_reproducible_and_wider_at_higher_confidence():
         ({"data": np.ones(5), "confidence": 95}, ValueError, "between 0 and 1"),
         ({"data": np.ones(5), "n_resamples": 0}, ValueError, "n_resamples"),
         ({"data": (np.ones(5), np.ones(4))}, ValueError, "5 samples but y_pred has 4"),
-        ({"data": np.ones(5), "rng": 0}, TypeError, "numpy.random.Generator"),
+        ({"data": np.ones(5), "rng": 0.5}, TypeError, "an int seed, a numpy.random.Generator or None"),
     ],
 )
 def test_bootstrap_ci_rejects_bad_arguments(kwargs, error, message):

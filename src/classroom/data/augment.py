@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..nn.init import as_generator
+
 
 def random_crop_flip(
     images: np.ndarray,
@@ -30,7 +32,7 @@ def random_crop_flip(
         A batch in NCHW layout.
     padding : int, default 4
         Zero border added before cropping; 0 disables the shift.
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Source of the offsets and flips.
     flip_probability : float, default 0.5
         Chance of mirroring each image.
@@ -64,6 +66,7 @@ def random_crop_flip(
     if not 0.0 <= flip_probability <= 1.0:
         raise ValueError(f"flip_probability must be in [0, 1], got {flip_probability}")
     padding = int(padding)
+    rng = as_generator(rng)
     batch, _, height, width = images.shape
     padded = np.pad(images, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
 

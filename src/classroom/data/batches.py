@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..nn.init import as_generator
+
 
 def batches(
     *arrays: np.ndarray,
@@ -24,7 +26,7 @@ def batches(
         Samples per batch (the last batch may be smaller).
     shuffle : bool, default True
         Visit the samples in a random order (a new one at every call).
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of the shuffle. Pass a seeded generator for reproducible
         order; default None uses a fresh, unseeded generator.
     drop_last : bool, default False
@@ -59,7 +61,7 @@ def batches(
     n_samples = lengths[0]
     order = None
     if shuffle:
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_generator(rng)
         order = rng.permutation(n_samples)
     stop = n_samples - n_samples % batch_size if drop_last else n_samples
     for start in range(0, stop, batch_size):

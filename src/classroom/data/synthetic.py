@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..nn.init import as_generator
+
 
 def make_moons(n_samples: int = 200, *, noise: float = 0.1, rng: np.random.Generator):
     """Two interleaving half circles: a classic toy problem that a straight line cannot separate.
@@ -14,7 +16,7 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.1, rng: np.random.Gener
         Total number of points, split as evenly as possible between the two moons.
     noise : float, default 0.1
         Standard deviation of the Gaussian noise added to every coordinate.
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Source of randomness (angles and noise).
 
     Returns
@@ -35,6 +37,7 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.1, rng: np.random.Gener
         raise ValueError(f"make_moons needs noise >= 0, got {noise}")
     n_upper = n_samples // 2 + n_samples % 2
     n_lower = n_samples // 2
+    rng = as_generator(rng)
     upper_angles = rng.uniform(0, np.pi, size=n_upper)
     lower_angles = rng.uniform(0, np.pi, size=n_lower)
     upper = np.stack([np.cos(upper_angles), np.sin(upper_angles)], axis=1)

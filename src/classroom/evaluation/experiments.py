@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..nn.init import as_generator
 from .student_t import student_t_quantile
 
 __all__ = [
@@ -170,7 +171,7 @@ def split_off_test_set(inputs, targets, test_fraction: float = 0.2, *, rng: np.r
         All labels or targets.
     test_fraction : float, default 0.2
         Fraction of the samples held out, in (0, 1).
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Chooses which samples are held out.
 
     Returns
@@ -180,6 +181,7 @@ def split_off_test_set(inputs, targets, test_fraction: float = 0.2, *, rng: np.r
     test_set : HeldOutTestSet
         The held-out part.
     """
+    rng = as_generator(rng)
     inputs, targets = np.asarray(inputs), np.asarray(targets)
     if inputs.shape[0] != targets.shape[0]:
         raise ValueError(

@@ -17,6 +17,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ..nn.init import as_generator
+
 __all__ = ["ConfidenceInterval", "accuracy", "bootstrap_ci", "confusion_matrix", "non_finite_rows"]
 
 
@@ -187,7 +189,7 @@ def bootstrap_ci(
     *,
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    rng: np.random.Generator,
+    rng: int | np.random.Generator,
 ) -> ConfidenceInterval:
     """Percentile-bootstrap confidence interval of a statistic.
 
@@ -208,7 +210,7 @@ def bootstrap_ci(
         Number of bootstrap resamples.
     confidence : float, default 0.95
         Confidence level, strictly between 0 and 1.
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Source of the resampling indices.
 
     Returns
@@ -231,15 +233,11 @@ def bootstrap_ci(
     >>> round(est, 2), low < 0.9 < high
     (0.9, True)
     """
+    rng = as_generator(rng)
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
     if int(n_resamples) < 1:
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator, e.g. np.random.default_rng(0); "
-            f"got {type(rng).__name__}"
-        )
 
     paired = isinstance(data, tuple)
     if paired:

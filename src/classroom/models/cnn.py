@@ -52,7 +52,7 @@ def conv_bn(in_channels: int, out_channels: int, *, rng, dtype=np.float32) -> li
     ----------
     in_channels, out_channels : int
         Channels before and after the block; height and width are unchanged.
-    rng : numpy.random.Generator
+    rng : int, numpy.random.Generator or None
         For the convolution's initial weights.
     dtype : numpy dtype, default float32
         Parameter dtype.

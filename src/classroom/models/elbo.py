@@ -52,6 +52,8 @@ import math
 
 import numpy as np
 
+from ..nn.init import as_generator
+
 __all__ = [
     "LOG_2PI",
     "bits_per_dim",
@@ -77,7 +79,7 @@ def reparameterize(mu: np.ndarray, logvar: np.ndarray, rng: np.random.Generator)
     ----------
     mu, logvar : ndarray of shape (batch, latent_dim)
         Mean and log-variance of ``q(z | x)``.
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Source of ``eps``.
 
     Returns
@@ -87,6 +89,7 @@ def reparameterize(mu: np.ndarray, logvar: np.ndarray, rng: np.random.Generator)
     eps : ndarray of shape (batch, latent_dim)
         The standard-normal noise used.
     """
+    rng = as_generator(rng)
     eps = rng.standard_normal(mu.shape).astype(mu.dtype, copy=False)
     z = mu + np.exp(0.5 * logvar) * eps
     return z, eps
@@ -169,7 +172,7 @@ def dequantize(images: np.ndarray, rng: np.random.Generator, dtype=np.float32) -
     ----------
     images : ndarray of shape (batch, height, width, channels), dtype uint8
         NHWC, as returned by ``classroom.data.load_celeba``.
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Source of the uniform noise ``u``.
     dtype : numpy dtype, default float32
 
@@ -183,6 +186,7 @@ def dequantize(images: np.ndarray, rng: np.random.Generator, dtype=np.float32) -
     TypeError
         If ``images`` is not uint8.
     """
+    rng = as_generator(rng)
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4:
         raise TypeError(

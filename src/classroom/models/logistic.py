@@ -150,7 +150,7 @@ class BinaryLogisticRegression(_LinearClassifier):
     ----------
     in_features : int
         Number of input features.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness for the initial weights (the problem is convex,
         so the start only changes the path, not the answer). The intercept
         starts at zero.
@@ -249,7 +249,7 @@ class SoftmaxRegression(_LinearClassifier):
         Number of input features.
     n_classes : int
         Number of classes (at least 2).
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness for the initial weights. The intercepts start
         at zero (and so keep summing to zero).
     dtype : numpy dtype, default np.float64

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import Dropout, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh
+from ..nn.init import as_generator
 
 _ACTIVATIONS = {
     "relu": ReLU,
@@ -37,7 +38,7 @@ class MLP(Sequential):
         Non-linearity after each hidden layer.
     dropout : float, default 0.0
         Dropout probability after each hidden activation (none when 0).
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness for the initial weights and dropout masks.
     dtype : numpy dtype, default np.float32
         Dtype of the parameters.
@@ -76,8 +77,7 @@ class MLP(Sequential):
                 f"MLP hidden_sizes must be a list of layer widths, got the int {hidden_sizes}; "
                 f"write [{hidden_sizes}] for one hidden layer"
             )
-        if rng is None:
-            rng = np.random.default_rng()
+        rng = as_generator(rng)  # one stream for every layer, so an int seed does not repeat
         self.in_features = int(in_features)
         self.hidden_sizes = [int(size) for size in hidden_sizes]
         self.out_features = int(out_features)

@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from ..nn import Module, Parameter
+from ..nn.init import as_generator
 from .elbo import gaussian_kl, gaussian_nll, reparameterize
 
 __all__ = ["VAE"]
@@ -160,7 +161,7 @@ class VAE(Module):
         Parameters
         ----------
         x : ndarray of shape (batch, channels, height, width)
-        rng : numpy.random.Generator
+        rng : int or numpy.random.Generator
             Source of the reparameterisation noise.
 
         Returns
@@ -169,6 +170,7 @@ class VAE(Module):
             ``mu``, ``logvar``, ``eps``, ``z`` (batch, latent_dim) and ``mean``
             (batch, channels, height, width).
         """
+        rng = as_generator(rng)
         mu, logvar = self.encode(x)
         z, eps = reparameterize(mu, logvar, rng)
         mean = self.decoder(z)
@@ -180,13 +182,14 @@ class VAE(Module):
         Parameters
         ----------
         x : ndarray of shape (batch, channels, height, width)
-        rng : numpy.random.Generator
+        rng : int or numpy.random.Generator
 
         Returns
         -------
         neg_elbo, reconstruction, kl : ndarray of shape (batch,)
             In nats, float64; ``neg_elbo = reconstruction + kl``.
         """
+        rng = as_generator(rng)
         out = self.forward(x, rng)
         reconstruction = gaussian_nll(x, out["mean"], float(self._log_sigma_array()[0]))
         kl = gaussian_kl(out["mu"], out["logvar"])
@@ -213,7 +216,7 @@ class VAE(Module):
         ----------
         x : ndarray of shape (batch, channels, height, width)
             Images in [0, 1] (use ``dequantize`` for 8-bit data), the model's dtype.
-        rng : numpy.random.Generator
+        rng : int or numpy.random.Generator
             Source of the reparameterisation noise.
 
         Returns
@@ -221,6 +224,7 @@ class VAE(Module):
         neg_elbo, reconstruction, kl : float
             Batch averages in nats per image.
         """
+        rng = as_generator(rng)
         batch = x.shape[0]
         out = self.forward(x, rng)
         mu, logvar, eps, mean = out["mu"], out["logvar"], out["eps"], out["mean"]
@@ -271,13 +275,14 @@ class VAE(Module):
         ----------
         n : int
             Number of images.
-        rng : numpy.random.Generator
+        rng : int or numpy.random.Generator
             Source of the latent vectors.
 
         Returns
         -------
         ndarray of shape (n, channels, height, width)
         """
+        rng = as_generator(rng)
         if n < 1:
             raise ValueError(f"sample needs n >= 1, got {n}")
         z = rng.standard_normal((n, self.latent_dim)).astype(self.dtype)

@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from .init import as_generator
+
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Estimate the gradient of a scalar function by central differences.
@@ -187,7 +189,7 @@ def check_module_gradients(
         The module under test, with float64 parameters (``module.double()``).
     x : ndarray, float64
         A small input (each element costs two forward passes).
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of the random projection ``R`` (seeded with 0 when omitted,
         so the check is reproducible).
     eps : float, default 1e-6
@@ -235,8 +237,7 @@ def check_module_gradients(
                 f"gradient checks need float64 parameters, but '{name}' is "
                 f"{parameter.data.dtype}; call module.double() first"
             )
-    if rng is None:
-        rng = np.random.default_rng(0)
+    rng = as_generator(0 if rng is None else rng)
 
     output = np.asarray(module(x))
     projection = rng.standard_normal(output.shape)

@@ -196,7 +196,7 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, *, rng=None):
         Filled in place.
     a, b : float, default 0 and 1
         Lower and upper bound.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness (a fresh unseeded one when omitted).
     """
     array = _as_array(tensor)
@@ -213,7 +213,7 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, *, rng=None):
         Filled in place.
     mean, std : float, default 0 and 1
         Mean and standard deviation.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness (a fresh unseeded one when omitted).
     """
     array = _as_array(tensor)
@@ -247,7 +247,7 @@ def xavier_uniform_(tensor, gain: float = 1.0, *, rng=None):
         Filled in place.
     gain : float, default 1.0
         Scale factor, see ``calculate_gain``.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness.
     """
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
@@ -265,7 +265,7 @@ def xavier_normal_(tensor, gain: float = 1.0, *, rng=None):
         Filled in place.
     gain : float, default 1.0
         Scale factor, see ``calculate_gain``.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness.
     """
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
@@ -295,7 +295,7 @@ def kaiming_uniform_(
         Preserve the variance in the forward (``fan_in``) or backward pass.
     nonlinearity : str, default "leaky_relu"
         See ``calculate_gain``.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness.
     """
     fan = _fan(tensor, mode)
@@ -325,7 +325,7 @@ def kaiming_normal_(
         Preserve the variance in the forward (``fan_in``) or backward pass.
     nonlinearity : str, default "leaky_relu"
         See ``calculate_gain``.
-    rng : numpy.random.Generator, optional
+    rng : int, numpy.random.Generator or None, optional
         Source of randomness.
     """
     fan = _fan(tensor, mode)

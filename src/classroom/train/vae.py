@@ -26,6 +26,7 @@ import numpy as np
 
 from ..models.elbo import bits_per_dim, dequantize
 from ..models.vae_base import VAE
+from ..nn.init import as_generator
 from ..optim import Adam
 
 __all__ = ["evaluate_vae", "train_vae"]
@@ -42,7 +43,7 @@ def evaluate_vae(model: VAE, images: np.ndarray, *, rng: np.random.Generator, ba
     model : classroom.models.vae_base.VAE
         Any VAE, e.g. ``ConvVAE`` or ``MLPVAE`` from :mod:`classroom.models.vae`.
     images : ndarray of shape (n, height, width, channels), uint8
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Source of the dequantisation and reparameterisation noise.
     batch_size : int, default 256
 
@@ -52,6 +53,7 @@ def evaluate_vae(model: VAE, images: np.ndarray, *, rng: np.random.Generator, ba
         ``neg_elbo``, ``reconstruction``, ``kl`` (nats per image) and
         ``bits_per_dim`` (see :func:`classroom.models.elbo.bits_per_dim`).
     """
+    rng = as_generator(rng)
     totals = np.zeros(3)
     was_training = model.training
     model.eval()
@@ -95,7 +97,7 @@ def train_vae(
     batch_size : int, default 64
     lr : float, default 1e-3
         Adam's learning rate.
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
         Shuffling, dequantisation and reparameterisation noise.
     log : callable or None, default print
         Called with one line of text per epoch.
@@ -114,6 +116,7 @@ def train_vae(
         (training time of the epoch); per batch: ``batch_neg_elbo``,
         ``batch_reconstruction``, ``batch_kl``. All in nats per image.
     """
+    rng = as_generator(rng)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     if len(train_images) < batch_size:
