@@ -169,6 +169,35 @@ def test_nan_input_is_caught_at_the_step_whose_batch_holds_it(blobs):
         trainer.fit((inputs, labels), epochs=1, batch_size=10, shuffle=False)
 
 
+def test_non_finite_inputs_are_named_as_the_cause_before_the_learning_rate():
+    inputs, targets = _synthetic_regression()  # SYNTHETIC data
+    inputs[[21, 25]] = np.nan  # three bad rows in the third batch of 10 (not shuffled)
+    inputs[27, 1] = np.inf
+    model = Linear(3, 1, rng=np.random.default_rng(0)).double()
+    trainer = Trainer(model, MSELoss(), SGD(model.parameters(), lr=0.05), metrics={}, progress=False)
+    with pytest.raises(TrainingDiverged) as caught:
+        trainer.fit((inputs, targets), epochs=1, batch_size=10, shuffle=False)
+
+    message = str(caught.value)
+    assert "step 3 (batch 3 of 20): the loss is not finite (loss = nan) because the inputs are not" in message
+    assert "3 of the 10 rows of this batch hold NaN or inf inputs (2 with NaN, 1 with inf)" in message
+    assert "the first is row 1 of the batch" in message
+    assert "Clean the data or check the preprocessing" in message
+    assert message.index("inputs") < message.index("learning rate")
+    assert caught.value.non_finite_input_rows == 3
+    assert trainer.train_step.__func__ is Trainer.train_step  # the guard let go of the trainer
+
+
+def test_finite_inputs_are_cleared_when_the_learning_rate_diverges(blobs):
+    train, _ = blobs  # SYNTHETIC data, all finite
+    model = make_mlp(seed=0)
+    trainer = Trainer(model, CrossEntropyLoss(), SGD(model.parameters(), lr=1e300), progress=False)
+    with pytest.raises(TrainingDiverged) as caught, np.errstate(over="ignore", invalid="ignore"):
+        trainer.fit(train, epochs=3, batch_size=20, rng=np.random.default_rng(0))  # the overflow is the point
+    message = str(caught.value)
+    assert message.index("Try a lower learning rate") < message.index("the inputs of this batch are all finite")
+    assert caught.value.non_finite_input_rows == 0
+
 def test_nan_guard_can_be_turned_off():
     inputs, targets = _synthetic_regression()
     inputs[0] = np.nan

@@ -1,9 +1,16 @@
-"""``NaNGuard``: stop with ``TrainingDiverged`` when the loss, a gradient or a parameter is not finite."""
+"""``NaNGuard``: stop with ``TrainingDiverged`` when the loss, a gradient or a parameter is not finite.
+
+The message starts with the most likely cause. When the inputs of the batch
+hold NaN or inf, no learning rate can help, so it says that first: how many
+rows of the batch are not finite, and to clean the data or check the
+preprocessing. Otherwise it suggests a lower learning rate.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ...evaluation.metrics import non_finite_rows
 from .base import Callback
 
 
@@ -18,13 +25,17 @@ class TrainingDiverged(FloatingPointError):
         Optimizer step (from 1, counted over the whole run) being computed.
     quantity : str
         What went non-finite, e.g. ``"loss"`` or ``"gradient of '0.weight'"``.
+    non_finite_input_rows : int
+        Rows of the batch whose inputs hold NaN or inf (0 when they are all
+        finite or were not seen).
     """
 
-    def __init__(self, message: str, *, epoch: int, step: int, quantity: str):
+    def __init__(self, message: str, *, epoch: int, step: int, quantity: str, non_finite_input_rows: int = 0):
         super().__init__(message)
         self.epoch = epoch
         self.step = step
         self.quantity = quantity
+        self.non_finite_input_rows = non_finite_input_rows
 
 
 def _describe_non_finite(array: np.ndarray) -> str:
@@ -38,13 +49,34 @@ def _describe_non_finite(array: np.ndarray) -> str:
     return f"{' and '.join(parts)} of {array.size} values"
 
 
+def _describe_bad_rows(inputs: np.ndarray, bad: np.ndarray) -> str:
+    """Say how many rows of a batch are not finite, of which kind, and which is the first.
+
+    Parameters
+    ----------
+    inputs : ndarray of shape (batch, ...)
+        The inputs of the batch.
+    bad : ndarray of bool, shape (batch,)
+        Which rows hold a NaN or an inf (``non_finite_rows(inputs)``).
+    """
+    rows = inputs.reshape(len(inputs), -1)
+    with_nan = int(np.isnan(rows).any(axis=1).sum())
+    with_inf = int(np.isinf(rows).any(axis=1).sum())  # a row can hold both
+    kinds = ", ".join(f"{count} with {name}" for name, count in (("NaN", with_nan), ("inf", with_inf)) if count)
+    return (
+        f"{int(bad.sum())} of the {len(bad)} rows of this batch hold NaN or inf inputs ({kinds}), "
+        f"the first is row {int(np.argmax(bad))} of the batch"
+    )
+
+
 class NaNGuard(Callback):
     """Stop training with ``TrainingDiverged`` as soon as something is NaN or inf.
 
     Checks the loss and every gradient after the backward pass (before the
     optimizer step can spread the damage into the weights), and every
     parameter after the step. The message names the epoch, the step, the
-    quantity, and suggests what to try. The trainer adds one by default
+    quantity, and suggests what to try: when the batch's inputs are not
+    finite, first of all to clean them. The trainer adds one by default
     (``Trainer(..., nan_guard=True)``).
 
     Parameters
@@ -60,20 +92,56 @@ class NaNGuard(Callback):
     def __init__(self, *, check_gradients: bool = True, check_parameters: bool = True):
         self.check_gradients = check_gradients
         self.check_parameters = check_parameters
+        self._inputs = None  # the inputs of the batch being trained on, during fit
+
+    # The loop hands its callbacks no batch, so for the length of ``fit`` the
+    # guard wraps ``trainer.train_step`` to see each batch's inputs.
+    def on_fit_start(self, trainer):
+        """Start noting the inputs of every training step."""
+        train_step = trainer.train_step
+
+        def noting_inputs(inputs, targets):
+            self._inputs = inputs
+            return train_step(inputs, targets)
+
+        trainer.train_step = noting_inputs
+
+    def on_fit_end(self, trainer):
+        """Give ``trainer.train_step`` back (the class's method again)."""
+        vars(trainer).pop("train_step", None)
+        self._inputs = None
+
+    def on_exception(self, trainer, error):
+        """Give ``trainer.train_step`` back before the error propagates."""
+        self.on_fit_end(trainer)
 
     def _fail(self, trainer, quantity: str, detail: str, *, step: int) -> None:
         epoch = trainer.epoch + 1
         lr = trainer.learning_rate()
         lr_text = f" (it is {lr:g} now)" if lr is not None else ""
-        raise TrainingDiverged(
+        where = (
             f"training diverged in epoch {epoch}, step {step} (batch "
-            f"{trainer.batch_index + 1} of {trainer.batches_per_epoch}): the {quantity} "
-            f"is not finite ({detail}). Try a lower learning rate{lr_text}, check the "
-            "inputs for NaN/inf and their scale (normalise them), or clip the gradients.",
-            epoch=epoch,
-            step=step,
-            quantity=quantity,
+            f"{trainer.batch_index + 1} of {trainer.batches_per_epoch}): the {quantity} is not finite ({detail})"
         )
+        bad = np.zeros(0, dtype=bool) if self._inputs is None else non_finite_rows(self._inputs)
+        if bad.any():  # the data, not the training, is broken: say so first
+            message = (
+                f"{where} because the inputs are not: {_describe_bad_rows(np.asarray(self._inputs), bad)}. "
+                "Clean the data or check the preprocessing that produced those values "
+                "(X[np.isfinite(X).reshape(len(X), -1).all(axis=1)] keeps the finite rows); only if it "
+                f"still diverges with finite inputs, try a lower learning rate{lr_text} or clip the gradients."
+            )
+        elif self._inputs is not None:
+            message = (
+                f"{where}. Try a lower learning rate{lr_text}, check the scale of the inputs (normalise "
+                "them; the inputs of this batch are all finite), or clip the gradients."
+            )
+        else:  # train_step called outside fit: the inputs were not seen
+            message = (
+                f"{where}. Try a lower learning rate{lr_text}, check the inputs for NaN/inf and their "
+                "scale (normalise them), or clip the gradients."
+            )
+        raise TrainingDiverged(message, epoch=epoch, step=step, quantity=quantity, non_finite_input_rows=int(bad.sum()))
 
     def on_after_backward(self, trainer, loss):
         """Check the loss and the gradients before the optimizer uses them."""
