@@ -62,7 +62,7 @@ def torch():
 
 
 #: The datasets ``require_dataset`` knows, with the names their loaders' messages use.
-DATASETS = {"mnist": "MNIST", "cifar10": "CIFAR-10", "celeba": "CelebA"}
+DATASETS = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "celeba": "CelebA"}
 
 
 def unavailable_datasets() -> set[str]:
@@ -77,7 +77,8 @@ def dataset_form(name: str) -> str | None:
     Uses the package's own finders, so a test accepts every form the loader
     reads: for MNIST the four IDX files (gzipped or not), for CIFAR-10 the
     official binary or Python archive or an image folder, for CelebA the
-    official zip, the offline archive or an extracted folder.
+    official zip, the offline archive or an extracted folder. Fashion-MNIST
+    is found like MNIST, in its own folder.
     """
     from classroom.data.celeba import find_celeba_source
     from classroom.data.cifar10 import find_cifar10_source
@@ -86,7 +87,7 @@ def dataset_form(name: str) -> str | None:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)}")
     folder = data_dir() / name
-    if name == "mnist":
+    if name in ("mnist", "fashion_mnist"):  # the same four file names
         names = [*mnist_file_names("train"), *mnist_file_names("test")]
         found = [find_mnist_file(folder, file_name) for file_name in names]
         if not all(found):
@@ -106,8 +107,8 @@ def require_dataset(name: str, form: str | None = None) -> None:
 
     Parameters
     ----------
-    name : {"mnist", "cifar10", "celeba"}
-        The dataset.
+    name : {"mnist", "fashion_mnist", "cifar10", "celeba"}
+        The dataset (its folder in the data directory).
     form : str, optional
         For a test that reads one form only (for example ``"image_folder"``
         for CIFAR-10 or ``"celeba-10k-89x109-jpg.tar.gz"`` for CelebA): when

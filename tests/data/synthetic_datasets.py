@@ -59,13 +59,15 @@ def write_tree(root: Path, files: dict[str, bytes]) -> Path:
 
 
 class SyntheticMnist:
-    """A synthetic MNIST folder: random digits written as gzip IDX files, with their SHA-256."""
+    """A synthetic MNIST (or Fashion-MNIST) folder: random digits written as gzip IDX files, with their SHA-256."""
 
-    def __init__(self, data_dir: Path, rng: np.random.Generator, sizes=(("train", 60), ("t10k", 20))):
-        """Write the four files into ``data_dir/mnist``."""
+    def __init__(
+        self, data_dir: Path, rng: np.random.Generator, sizes=(("train", 60), ("t10k", 20)), folder: str = "mnist"
+    ):
+        """Write the four files into ``data_dir/<folder>`` (``fashion_mnist`` for a synthetic Fashion-MNIST)."""
         self.data_dir = data_dir
-        self.folder = data_dir / "mnist"
-        self.folder.mkdir(parents=True)
+        self.folder = data_dir / folder
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.arrays = {}
         self.sha256 = {}
         for prefix, count in sizes:

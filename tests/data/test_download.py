@@ -113,9 +113,9 @@ def test_load_mnist_download_falls_back_to_second_mirror(tmp_path, monkeypatch, 
     pages, checksums, arrays = synthetic_mnist_pages(mirrors[1], rng)
     internet = FakeInternet(pages)
     monkeypatch.setattr(download_module, "urlopen", internet)
-    monkeypatch.setattr(mnist_module, "MNIST_MIRRORS", mirrors)
-    monkeypatch.setattr(mnist_module, "MNIST_SHA256", checksums)
-    monkeypatch.setattr(mnist_module, "_SPLIT_SIZE", {"train": 30, "test": 10})
+    monkeypatch.setattr(mnist_module.MNIST, "mirrors", mirrors)
+    monkeypatch.setattr(mnist_module.MNIST, "sha256", checksums)
+    monkeypatch.setattr(mnist_module.MNIST, "split_sizes", {"train": 30, "test": 10})
     images, labels = load_mnist("train", data_dir=tmp_path, download=True)
     np.testing.assert_array_equal(images, arrays["train-images-idx3-ubyte"])
     np.testing.assert_array_equal(labels, arrays["train-labels-idx1-ubyte"])
@@ -131,8 +131,8 @@ def test_load_mnist_download_of_corrupted_files_fails_without_leaving_files(tmp_
     pages, checksums, _ = synthetic_mnist_pages(mirror, rng)
     corrupted = {url: gzip.compress(gzip.decompress(data)[:-1] + b"\x01") for url, data in pages.items()}
     monkeypatch.setattr(download_module, "urlopen", FakeInternet(corrupted))
-    monkeypatch.setattr(mnist_module, "MNIST_MIRRORS", (mirror,))
-    monkeypatch.setattr(mnist_module, "MNIST_SHA256", checksums)
+    monkeypatch.setattr(mnist_module.MNIST, "mirrors", (mirror,))
+    monkeypatch.setattr(mnist_module.MNIST, "sha256", checksums)
     with pytest.raises(OSError, match="train-images-idx3-ubyte.gz") as caught:
         load_mnist("train", data_dir=tmp_path, download=True)
     assert "sha256" in str(caught.value)

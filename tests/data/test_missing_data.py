@@ -24,7 +24,7 @@ from synthetic_datasets import FakeResponse, idx_bytes, write_tar_gz
 import classroom.data.cifar10 as cifar10_module
 import classroom.data.download as download_module
 import classroom.data.mnist as mnist_module
-from classroom.data import MissingDataError, load_celeba, load_cifar10, load_image_folder, load_mnist
+from classroom.data import MissingDataError, load_celeba, load_cifar10, load_fashion_mnist, load_image_folder, load_mnist
 from classroom.data.paths import DOWNLOAD_ENV_VAR, download_allowed
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -32,6 +32,7 @@ FIRST_LINE = re.compile(r"^(?P<dataset>.+) is not in the data directory (?P<dire
 
 LOADERS = {
     "MNIST": lambda data_dir: load_mnist("train", data_dir=data_dir),
+    "Fashion-MNIST": lambda data_dir: load_fashion_mnist("train", data_dir=data_dir),
     "CIFAR-10": lambda data_dir: load_cifar10("test", data_dir=data_dir),
     "CelebA": lambda data_dir: load_celeba(size=8, data_dir=data_dir),
 }
@@ -74,6 +75,7 @@ def test_offline_line_names_the_files_source_must_hold(tmp_path):
             loader(tmp_path)
         messages[dataset] = next(line for line in str(caught.value).splitlines() if line.startswith("Offline"))
     assert "train-images-idx3-ubyte.gz" in messages["MNIST"] and "SOURCE/mnist/" in messages["MNIST"]
+    assert "train-images-idx3-ubyte.gz" in messages["Fashion-MNIST"] and "SOURCE/fashion_mnist/" in messages["Fashion-MNIST"]
     for name in ("cifar-10-binary.tar.gz", "cifar-10-python.tar.gz", "cifar10-jpg.tar.gz"):
         assert name in messages["CIFAR-10"]
     for name in ("img_align_celeba.zip", "celeba-10k-89x109-jpg.tar.gz"):
@@ -168,7 +170,7 @@ def test_prepare_command_in_the_message_fixes_the_problem(tmp_path, rng):
     assert images.shape == (2, 32, 32, 3)
 
 
-@pytest.mark.parametrize("dataset", ["MNIST", "CIFAR-10"])
+@pytest.mark.parametrize("dataset", ["MNIST", "Fashion-MNIST", "CIFAR-10"])
 def test_download_allowed_but_offline_is_a_missing_data_error_and_leaves_no_file(tmp_path, monkeypatch, dataset):
     def unreachable(url, timeout=None):
         raise OSError(f"synthetic: cannot reach {url}")
@@ -207,11 +209,11 @@ def test_mnist_is_found_after_a_synthetic_download(tmp_path, monkeypatch, rng):
     mirror = "https://mirror.invalid/"
     pages = {f"{mirror}{name}.gz": gzip.compress(idx_bytes(array)) for name, array in arrays.items()}
     monkeypatch.setattr(download_module, "urlopen", lambda url, timeout=None: FakeResponse(pages[url]))
-    monkeypatch.setattr(mnist_module, "MNIST_MIRRORS", (mirror,))
+    monkeypatch.setattr(mnist_module.MNIST, "mirrors", (mirror,))
     monkeypatch.setattr(
-        mnist_module, "MNIST_SHA256", {name: hashlib.sha256(idx_bytes(array)).hexdigest() for name, array in arrays.items()}
+        mnist_module.MNIST, "sha256", {name: hashlib.sha256(idx_bytes(array)).hexdigest() for name, array in arrays.items()}
     )
-    monkeypatch.setattr(mnist_module, "_SPLIT_SIZE", {"train": 6, "test": 2})
+    monkeypatch.setattr(mnist_module.MNIST, "split_sizes", {"train": 6, "test": 2})
     with pytest.raises(MissingDataError) as caught:
         load_mnist("test", data_dir=tmp_path)
     exec(shlex.split(caught.value.commands[0])[2], {})

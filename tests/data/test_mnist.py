@@ -11,6 +11,7 @@ import pytest
 from synthetic_datasets import SyntheticMnist, idx_bytes
 
 import classroom.data.cache as cache_module
+import classroom.data.idx_datasets as idx_datasets_module
 import classroom.data.mnist as mnist_module
 from classroom.data import ChecksumError, CorruptDataError, MissingDataError, load_mnist, mnist_as_float
 
@@ -25,8 +26,8 @@ def no_download_from_the_environment(monkeypatch):
 def synthetic_mnist(tmp_path, rng, monkeypatch):
     """A data directory with synthetic MNIST files (60 train, 20 test) whose checksums the loader accepts."""
     dataset = SyntheticMnist(tmp_path / "data", rng)
-    monkeypatch.setattr(mnist_module, "MNIST_SHA256", dataset.sha256)
-    monkeypatch.setattr(mnist_module, "_SPLIT_SIZE", {"train": 60, "test": 20})
+    monkeypatch.setattr(mnist_module.MNIST, "sha256", dataset.sha256)
+    monkeypatch.setattr(mnist_module.MNIST, "split_sizes", {"train": 60, "test": 20})
     return dataset
 
 
@@ -34,13 +35,13 @@ def synthetic_mnist(tmp_path, rng, monkeypatch):
 def decode_counter(monkeypatch):
     """Counts calls of the MNIST decoder."""
     calls = []
-    original = mnist_module._decode_mnist
+    original = idx_datasets_module._decode
 
     def counting_decoder(*args, **kwargs):
         calls.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(mnist_module, "_decode_mnist", counting_decoder)
+    monkeypatch.setattr(idx_datasets_module, "_decode", counting_decoder)
     return calls
 
 
@@ -85,7 +86,7 @@ def test_invalid_split_is_rejected(tmp_path):
 
 def test_wrong_checksum_names_the_file_and_writes_no_cache(synthetic_mnist, monkeypatch):
     wrong = dict(synthetic_mnist.sha256, **{"train-labels-idx1-ubyte": "f" * 64})
-    monkeypatch.setattr(mnist_module, "MNIST_SHA256", wrong)
+    monkeypatch.setattr(mnist_module.MNIST, "sha256", wrong)
     with pytest.raises(ChecksumError) as caught:
         load_mnist("train", data_dir=synthetic_mnist.data_dir)
     assert "train-labels-idx1-ubyte.gz" in str(caught.value)
@@ -96,7 +97,7 @@ def test_wrong_magic_number_names_the_file(synthetic_mnist, monkeypatch):
     swapped = idx_bytes(np.zeros(60, dtype=np.uint8))  # a label file where images belong
     path = synthetic_mnist.folder / "train-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(swapped))
-    monkeypatch.setitem(mnist_module.MNIST_SHA256, "train-images-idx3-ubyte", hashlib.sha256(swapped).hexdigest())
+    monkeypatch.setitem(mnist_module.MNIST.sha256, "train-images-idx3-ubyte", hashlib.sha256(swapped).hexdigest())
     with pytest.raises(CorruptDataError, match="wrong magic number") as caught:
         load_mnist("train", data_dir=synthetic_mnist.data_dir)
     assert str(path) in str(caught.value)
@@ -122,7 +123,7 @@ def test_cache_is_invalidated_when_source_changes(synthetic_mnist, decode_counte
     path = synthetic_mnist.folder / "train-labels-idx1-ubyte.gz"
     path.write_bytes(gzip.compress(raw))
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    mnist_module.MNIST_SHA256["train-labels-idx1-ubyte"] = hashlib.sha256(raw).hexdigest()
+    mnist_module.MNIST.sha256["train-labels-idx1-ubyte"] = hashlib.sha256(raw).hexdigest()
     _, labels = load_mnist("train", data_dir=synthetic_mnist.data_dir)
     assert len(decode_counter) == 2
     np.testing.assert_array_equal(labels, new_labels)

@@ -5,6 +5,7 @@ Loaders read the real datasets from the data directory
 arrays in its ``cache/`` folder:
 
 * :func:`load_mnist` — MNIST digits (official IDX files);
+* :func:`load_fashion_mnist` — Fashion-MNIST article images (official IDX files, same interface);
 * :func:`load_iris` — Iris flowers (shipped with the package);
 * :func:`load_cifar10` — CIFAR-10 (official binary version or image folders);
 * :func:`load_celeba` — CelebA faces (centre-cropped squares; non-commercial research and education only);
@@ -27,10 +28,11 @@ from .celeba import download_celeba, load_celeba
 from .cifar10 import CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, load_cifar10
 from .download import download_file, file_digest, verify_digest
 from .errors import ChecksumError, CorruptDataError, MissingDataError
+from .fashion_mnist import FASHION_MNIST_CLASSES, FASHION_MNIST_SHA256, load_fashion_mnist
 from .idx import parse_idx, read_idx
 from .image_folder import ImageFolder, decode_image, load_image_folder
 from .iris import Iris, load_iris
-from .mnist import MNIST_MEAN, MNIST_SHA256, MNIST_STD, load_mnist
+from .mnist import MNIST_CLASSES, MNIST_MEAN, MNIST_SHA256, MNIST_STD, load_mnist
 from .paths import cache_dir, resolve_data_dir
 from .splits import stratified_split
 from .synthetic import make_moons
@@ -41,6 +43,9 @@ __all__ = [
     "CIFAR10_CLASSES",
     "CIFAR10_MEAN",
     "CIFAR10_STD",
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_SHA256",
+    "MNIST_CLASSES",
     "MNIST_MEAN",
     "MNIST_SHA256",
     "MNIST_STD",
@@ -57,6 +62,7 @@ __all__ = [
     "file_digest",
     "load_celeba",
     "load_cifar10",
+    "load_fashion_mnist",
     "load_image_folder",
     "load_iris",
     "make_moons",

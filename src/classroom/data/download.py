@@ -86,7 +86,10 @@ def verify_digest(
         what = "decompressed contents" if decompress else "contents"
         raise ChecksumError(
             f"{path}: {algorithm} of the {what} is {actual}, expected {expected}. "
-            "The file is truncated, corrupted or not the official release; delete it and download it again."
+            "The file is truncated, corrupted or not the official release; delete it and download it again.",
+            path=path,
+            actual=actual,
+            expected=expected.lower(),
         )
 
 

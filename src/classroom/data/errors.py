@@ -67,8 +67,42 @@ class ChecksumError(ValueError):
     """A file's SHA-256 (or MD5) digest differs from the published one.
 
     The file is not the official release: it is truncated, corrupted or a
-    different dataset. The message names the file and both digests.
+    different dataset. The message names the file and, when the file is
+    another known dataset's, which one and where it belongs.
+
+    Parameters
+    ----------
+    message : str
+        The whole message.
+    path : str or path-like, optional
+        The file that was checked.
+    actual, expected : str, optional
+        Its digest and the published one (hex).
+    identified : tuple, optional
+        ``(file table, file name)`` of the known file these contents are, when
+        they are one (see :func:`classroom.data.idx_datasets.identify_idx_file`).
+
+    Attributes
+    ----------
+    path : pathlib.Path or None
+    actual, expected : str or None
+    identified : tuple or None
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike | None = None,
+        actual: str | None = None,
+        expected: str | None = None,
+        identified: tuple | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = Path(path) if path is not None else None
+        self.actual = actual
+        self.expected = expected
+        self.identified = identified
 
 
 class CorruptDataError(ValueError):
