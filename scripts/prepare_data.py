@@ -5,11 +5,16 @@ Usage::
 
     python3 scripts/prepare_data.py SOURCE [--data-dir DIR] [--copy]
 
-``SOURCE`` holds any of these, directly or in ``mnist/``, ``cifar10/`` and
-``celeba/`` sub-folders:
+``SOURCE`` holds any of these, directly or in ``mnist/``, ``fashion_mnist/``,
+``cifar10/`` and ``celeba/`` sub-folders:
 
 * MNIST: the official ``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
   ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz`` (or decompressed);
+* Fashion-MNIST: its four official files, with the same names as MNIST's, in
+  ``fashion_mnist/`` or ``fashion-mnist/`` (directly in ``SOURCE`` they are told
+  apart from MNIST's by checksum). Debian's package ``dataset-fashion-mnist``
+  installs them in ``/usr/share/datasets/fashion-mnist/``, so
+  ``prepare_data.py /usr/share/datasets`` finds them there;
 * CIFAR-10: the official ``cifar-10-binary.tar.gz`` or ``cifar-10-python.tar.gz``
   (or their extracted ``cifar-10-batches-bin/`` / ``cifar-10-batches-py/``),
   or the image-folder archive ``cifar10-jpg.tar.gz``;

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import load_script
-from synthetic_datasets import image_bytes, write_tar_gz
+from synthetic_datasets import SyntheticMnist, image_bytes, write_tar_gz
 
-from classroom.data import load_celeba
+from classroom.data import load_celeba, load_fashion_mnist
 from classroom.data.prepare import prepare_data_dir
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -112,3 +112,61 @@ def test_script_help_names_the_official_forms(capsys):
     help_text = capsys.readouterr().out
     for name in ("cifar-10-python.tar.gz", "cifar-10-binary.tar.gz", "img_align_celeba.zip", "train-images-idx3-ubyte.gz"):
         assert name in help_text
+    assert "Fashion-MNIST" in help_text and "fashion-mnist/" in help_text
+
+
+@pytest.fixture
+def synthetic_fashion(tmp_path, rng, monkeypatch):
+    """SYNTHETIC Fashion-MNIST files in tmp_path/made/fashion_mnist, known to the checksum check as Fashion-MNIST's."""
+    import classroom.data.fashion_mnist as fashion_module
+
+    made = SyntheticMnist(tmp_path / "made", rng, sizes=(("train", 4), ("t10k", 2)), folder="fashion_mnist")
+    monkeypatch.setattr(fashion_module.FASHION_MNIST, "sha256", made.sha256)
+    monkeypatch.setattr(fashion_module.FASHION_MNIST, "split_sizes", {"train": 4, "test": 2})
+    return made
+
+
+IDX_NAMES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+
+
+def test_debian_layout_fashion_mnist_goes_to_its_own_folder(tmp_path, synthetic_fashion):
+    source = tmp_path / "datasets"  # like Debian's /usr/share/datasets, with fashion-mnist/ inside
+    (source / "fashion-mnist").mkdir(parents=True)
+    for name in IDX_NAMES:
+        (source / "fashion-mnist" / name).symlink_to(synthetic_fashion.folder / name)
+    data = tmp_path / "data"
+    prepared = prepare_data_dir(source, data)
+    assert [(item.dataset, item.target.name) for item in prepared] == [("fashion_mnist", name) for name in IDX_NAMES]
+    assert sorted(path.name for path in (data / "fashion_mnist").iterdir()) == list(IDX_NAMES)
+    assert not (data / "mnist").exists()
+    images, _ = load_fashion_mnist("train", data_dir=data)
+    np.testing.assert_array_equal(images, synthetic_fashion.arrays["train-images-idx3-ubyte"])
+    assert prepare_data_dir(source / "fashion-mnist", tmp_path / "data2")[0].dataset == "fashion_mnist"  # the folder itself
+
+
+def test_flat_idx_files_are_told_apart_by_checksum(tmp_path, synthetic_fashion, rng):
+    source = tmp_path / "flat"
+    source.mkdir()
+    (source / "train-images-idx3-ubyte.gz").write_bytes((synthetic_fashion.folder / "train-images-idx3-ubyte.gz").read_bytes())
+    unknown = SyntheticMnist(tmp_path / "other", rng, sizes=(("t10k", 2),))
+    (source / "t10k-labels-idx1-ubyte.gz").write_bytes((unknown.folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    data = tmp_path / "data"
+    prepared = prepare_data_dir(source, data)
+    assert sorted((item.dataset, item.target.name) for item in prepared) == [
+        ("fashion_mnist", "train-images-idx3-ubyte.gz"),  # its checksum is Fashion-MNIST's
+        ("mnist", "t10k-labels-idx1-ubyte.gz"),  # neither dataset's: MNIST's folder, as before
+    ]
+
+
+def test_the_canonical_sub_folder_wins_and_the_script_lists_fashion(tmp_path, capsys):
+    source = tmp_path / "source"
+    for folder, text in (("fashion-mnist", b"debian"), ("fashion_mnist", b"canonical")):
+        (source / folder).mkdir(parents=True)
+        (source / folder / "t10k-labels-idx1-ubyte").write_bytes(text)
+    assert prepare_script.main([str(source), "--data-dir", str(tmp_path / "data")]) == 0
+    assert (tmp_path / "data" / "fashion_mnist" / "t10k-labels-idx1-ubyte").read_bytes() == b"canonical"
+    assert "fashion_mnist/t10k-labels-idx1-ubyte: linked" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
+    assert prepare_script.main([str(tmp_path / "empty"), "--data-dir", str(tmp_path / "data")]) == 2
+    error = capsys.readouterr().err
+    assert "fashion_mnist/" in error and "fashion-mnist" in error and "dataset-fashion-mnist" in error
