@@ -1,25 +1,28 @@
-"""Full run of weekend 1: a two-layer NumPy network on all of MNIST.
+"""Full run of weekend 1: a two-layer NumPy network on all of MNIST (or Fashion-MNIST).
 
 Recipe (the defaults): 784 -> 512 ReLU -> 10, Adam (lr 1e-3) with a cosine
 learning-rate schedule over 20 epochs, mini-batches of 128, pixels scaled to
 [0, 1]. 5,000 of the 60,000 training images (stratified) are held out for
 validation; the epoch with the best validation accuracy is kept (early
 stopping restores its weights). The 10,000 test images are used exactly
-once, at the very end.
+once, at the very end. ``--dataset fashion`` runs the same recipe on
+Fashion-MNIST (the same sizes, ten kinds of clothing instead of digits) and
+writes into ``runs/fashion_mnist`` by default.
 
-Writes, in ``--out`` (default ``runs/mnist``):
+Writes, in ``--out`` (default ``runs/mnist``, ``runs/fashion_mnist`` with ``--dataset fashion``):
 
-* ``metrics.json``: the command, date, recipe, per-epoch history, the chosen
-  epoch, validation and test accuracy (with a 95% bootstrap interval) and
-  timings; the weekend-1 notebook reads it;
-* ``mnist_mlp.npz`` (+ ``mnist_mlp.npz.sha256``): the trained weights with
-  the metadata ``classroom serve`` needs (architecture, classes, input shape,
-  preprocessing, metrics).
+* ``metrics.json``: the command, date, dataset, recipe, per-epoch history,
+  the chosen epoch, validation and test accuracy (with a 95% bootstrap
+  interval) and timings; the weekend-1 notebook reads it;
+* ``mnist_mlp.npz`` (``fashion_mnist_mlp.npz``) with its ``.sha256``: the
+  trained weights with the metadata ``classroom serve`` needs (architecture,
+  classes, input shape, preprocessing, metrics).
 
 Usage::
 
     python scripts/train_mnist.py                       # the full run
     python scripts/train_mnist.py --epochs 2 --train-limit 5000 --out /tmp/mnist-try
+    python scripts/train_mnist.py --dataset fashion     # the same recipe on Fashion-MNIST
     classroom serve --model runs/mnist/mnist_mlp.npz
 """
 
@@ -33,7 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from classroom.data import load_mnist, mnist_as_float, stratified_split
+from classroom.data import mnist_as_float, stratified_split
+from classroom.data.fashion_mnist import FASHION_MNIST, load_fashion_mnist
+from classroom.data.mnist import MNIST, load_mnist
 from classroom.evaluation.metrics import bootstrap_ci
 from classroom.io.atomic import write_json
 from classroom.models.mlp import MLP
@@ -50,8 +55,15 @@ from classroom.train.runs import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_FILE_NAME = "mnist_mlp.npz"
 METRICS_FILE_NAME = "metrics.json"
+#: ``--dataset`` -> (file table, loader). Each writes into ``runs/<table.folder>`` and ``<table.folder>_mlp.npz``.
+DATASETS = {"mnist": (MNIST, load_mnist), "fashion": (FASHION_MNIST, load_fashion_mnist)}
+MODEL_FILE_NAME = "mnist_mlp.npz"  # the MNIST run's model file
+
+
+def model_file_name(dataset: str) -> str:
+    """The model file a run on ``dataset`` (a ``--dataset`` choice) writes: ``mnist_mlp.npz``, ``fashion_mnist_mlp.npz``."""
+    return f"{DATASETS[dataset][0].folder}_mlp.npz"
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -64,8 +76,17 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--val-size", type=int, default=5000, help="training images held out for validation")
     parser.add_argument("--patience", type=int, default=8, help="epochs without a better validation accuracy before stopping")
     parser.add_argument("--train-limit", type=int, default=None, help="use only this many training images (a quick try)")
-    add_run_options(parser, out=ROOT / "runs" / "mnist", threads=None, seed=0)
+    parser.add_argument(
+        "--dataset", choices=sorted(DATASETS), default="mnist",
+        help="mnist (the digits, default) or fashion (Fashion-MNIST: the same recipe on clothing images)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default runs/mnist, runs/fashion_mnist with --dataset fashion)"
+    )
+    add_run_options(parser, threads=None, seed=0)
     arguments = parser.parse_args(argv)
+    if arguments.out is None:
+        arguments.out = ROOT / "runs" / DATASETS[arguments.dataset][0].folder
     if arguments.epochs < 1 or arguments.batch_size < 1 or arguments.val_size < 1:
         parser.error("--epochs, --batch-size and --val-size must be positive")
     if any(width < 1 for width in arguments.hidden):
@@ -96,15 +117,16 @@ def main(argv=None) -> int:
     started_at = dt.datetime.now(dt.timezone.utc)
 
     # --- data: a stratified validation split from the training set --------
-    train_images, train_labels = load_mnist("train")
-    test_images, test_labels = load_mnist("test")
+    table, load = DATASETS[arguments.dataset]
+    train_images, train_labels = load("train")
+    test_images, test_labels = load("test")
     val_fraction = arguments.val_size / len(train_labels)
     fit_index, val_index = stratified_split(train_labels, (1 - val_fraction, val_fraction), seed=arguments.seed)
     if arguments.train_limit is not None:
         fit_index = fit_index[: arguments.train_limit]
     x_fit, y_fit = mnist_as_float(train_images[fit_index]), train_labels[fit_index]
     x_val, y_val = mnist_as_float(train_images[val_index]), train_labels[val_index]
-    print(f"training on {len(y_fit):,} images, validating on {len(y_val):,}, testing on {len(test_labels):,}")
+    print(f"{table.name}: training on {len(y_fit):,} images, validating on {len(y_val):,}, testing on {len(test_labels):,}")
 
     # --- model, optimizer, schedule ---------------------------------------
     rng = np.random.default_rng(arguments.seed)
@@ -141,18 +163,18 @@ def main(argv=None) -> int:
         "val_accuracy": early_stopping.best,
     }
     model_path = export_model(
-        arguments.out / MODEL_FILE_NAME,
+        arguments.out / model_file_name(arguments.dataset),
         model,
         metadata={
-            "name": "mnist-mlp",
+            "name": f"{table.folder.replace('_', '-')}-mlp",
             "version": "1",
             "architecture": architecture,
             "input_shape": [784],
-            "classes": [str(digit) for digit in range(10)],
+            "classes": list(table.classes),
             "preprocess": {"mode": "L", "size": [28, 28], "scale": 1 / 255, "mean": [0.0], "std": [1.0], "invert": "auto"},
             "metrics": metrics,
             "training": {
-                "dataset": f"MNIST train ({len(y_fit):,} images; {len(y_val):,} held out for validation)",
+                "dataset": f"{table.name} train ({len(y_fit):,} images; {len(y_val):,} held out for validation)",
                 "epochs_run": len(history),
                 "best_epoch": early_stopping.best_epoch,
                 "seconds": round(fit_seconds, 1),
@@ -162,6 +184,7 @@ def main(argv=None) -> int:
     record = {
         "command": command_record("scripts/train_mnist.py", argv),
         "date": started_at.isoformat(timespec="seconds"),
+        "dataset": table.name,
         "recipe": {
             "architecture": architecture,
             "activation": "relu",
