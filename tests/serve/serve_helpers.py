@@ -37,6 +37,22 @@ def encode(pixels: np.ndarray, image_format: str = "PNG", mode: str | None = Non
     return buffer.getvalue()
 
 
+def photo_like(rng: np.random.Generator, height: int = 96, width: int = 128) -> np.ndarray:
+    """A SYNTHETIC photo-like RGB image (uint8): smooth colour gradients, a few flat discs, mild noise.
+
+    Made in the tests so they run without datasets; unlike random pixels it
+    compresses like a photo (smooth areas, some edges), so JPEG tables and
+    image data have realistic sizes.
+    """
+    y, x = np.mgrid[0:height, 0:width] / max(height, width)
+    pixels = np.stack([120 + 80 * x, 90 + 100 * y, 160 - 60 * x * y], axis=-1)
+    for _ in range(4):
+        centre_y, centre_x, radius = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.08, 0.2)
+        pixels[(y - centre_y) ** 2 + (x - centre_x) ** 2 < radius**2] = rng.uniform(0, 255, 3)
+    pixels += rng.normal(0.0, 6.0, pixels.shape)
+    return np.clip(pixels, 0, 255).astype(np.uint8)
+
+
 def png_chunk(kind: bytes, data: bytes) -> bytes:
     """One PNG chunk: length, type, data, CRC."""
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -285,7 +285,7 @@ def _chunked_oversized(client):
 
 BAD_REQUESTS = {
     "not an image": (415, "not a PNG or JPEG", lambda c, m: post_image(c, b"hello, I am text" * 10)),
-    "truncated PNG": (400, "corrupt or truncated", lambda c, m: post_image(c, _truncated_png(m))),
+    "truncated PNG": (400, "truncated or corrupt", lambda c, m: post_image(c, _truncated_png(m))),
     "empty upload": (400, "empty", lambda c, m: post_image(c, b"")),
     "GIF image": (415, "GIF", lambda c, m: post_image(c, _gif(m), content_type="application/octet-stream")),
     "declared text/plain": (

@@ -2,6 +2,8 @@
 
 * :mod:`classroom.serve.images` - check and decode uploads, and preprocess them
   exactly as the training data were.
+* :mod:`classroom.serve.integrity` - refuse truncated or corrupt PNG and JPEG
+  files that Pillow would decode anyway.
 * :mod:`classroom.serve.model_file` - load a saved model, refusing damaged or
   mismatched files; export one with a checksum.
 * :mod:`classroom.serve.app` - the FastAPI application.

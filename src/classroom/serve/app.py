@@ -16,7 +16,8 @@ Endpoints
     The interactive OpenAPI documentation FastAPI generates.
 
 Errors are JSON ``{"detail": "..."}`` with a 4xx status, and the server
-keeps running: 400 empty/damaged upload, 404 unknown model, 413 upload or
+keeps running: 400 empty, truncated or corrupt upload (see
+:mod:`classroom.serve.integrity`), 404 unknown model, 413 upload or
 image too large, 415 not a multipart form or not PNG/JPEG, 422 missing
 field or invalid parameter.
 
@@ -52,6 +53,7 @@ from classroom.serve.images import (
     DEFAULT_MAX_UPLOAD_BYTES,
     LARGE_DECODE_BYTES,
     UploadError,
+    damaged,
     decode_upload,
     decoded_size,
     release_freed_memory,
@@ -282,9 +284,7 @@ def create_app(
         try:
             inputs = spec(image)
         except _CONVERSION_ERRORS as error:  # damaged data Pillow only notices while converting
-            raise UploadError(
-                400, f"the image could not be converted ({type(error).__name__}: {error})"
-            ) from None
+            raise damaged(image_info["format"], f"it cannot be converted ({type(error).__name__}: {error})") from None
         finally:
             del image
             if large:

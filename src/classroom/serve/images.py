@@ -5,7 +5,10 @@ Two steps, kept apart so each can be tested on its own:
 1. :func:`decode_upload` checks the raw bytes and decodes them with Pillow.
    Only PNG and JPEG are accepted, recognised by their first bytes (the
    "magic number"), not by the file name or the declared content type. The
-   image size is checked *before* any pixel is decoded, so a small file that
+   file's structure is checked (:mod:`classroom.serve.integrity`: complete
+   chunks and segments, checksums, enough image data), because Pillow decodes
+   damaged files leniently, filling missing JPEG data with grey. The image
+   size is checked *before* any pixel is decoded, so a small file that
    claims to hold a gigantic image (a "decompression bomb") is refused
    without using the memory it asks for.
 2. :class:`classroom.serve.preprocessing.Preprocessing` converts the decoded image exactly as the model's
@@ -28,6 +31,7 @@ import zlib
 
 from PIL import Image, UnidentifiedImageError
 
+from classroom.serve.integrity import jpeg_data_ran_out, jpeg_problem, png_problem
 from classroom.serve.limits import (
     DEFAULT_MAX_DECODED_BYTES,
     DEFAULT_MAX_IMAGE_PIXELS,
@@ -40,6 +44,7 @@ __all__ = [
     "DEFAULT_MAX_UPLOAD_BYTES",
     "Preprocessing",
     "UploadError",
+    "damaged",
     "decode_upload",
     "decoded_size",
     "release_freed_memory",
@@ -92,6 +97,27 @@ class UploadError(Exception):
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+
+
+def damaged(image_format: str, problem: str) -> UploadError:
+    """The 400 error for a truncated or corrupt upload: what is wrong, then the fix.
+
+    Parameters
+    ----------
+    image_format : str
+        ``"PNG"`` or ``"JPEG"``.
+    problem : str
+        What is damaged, e.g. ``"the file ends at byte 1,000 before its IEND chunk"``.
+
+    Returns
+    -------
+    UploadError
+    """
+    return UploadError(
+        400,
+        f"the {image_format} data is truncated or corrupt: {problem}; re-save or re-export the image "
+        "and upload the whole file",
+    )
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -167,8 +193,10 @@ def decode_upload(
     Raises
     ------
     UploadError
-        400 for an empty or damaged file, 413 for an image with too many
-        pixels, 415 for a declared type or content that is not PNG/JPEG.
+        400 for an empty, truncated or corrupt file (see
+        :mod:`classroom.serve.integrity` for what is checked), 413 for an image
+        with too many pixels, 415 for a declared type or content that is not
+        PNG/JPEG.
     """
     if not data:
         raise UploadError(
@@ -197,17 +225,12 @@ def decode_upload(
     except Image.DecompressionBombError as error:
         raise UploadError(413, f"the image is too large to decode safely ({error})") from None
     except UnidentifiedImageError:
-        raise UploadError(
-            400,
-            f"the {image_format} file is corrupt or truncated: its header cannot be read; "
-            "upload the complete file",
-        ) from None
+        raise damaged(image_format, "its header cannot be read") from None
     except _DECODE_ERRORS as error:
-        raise UploadError(
-            400,
-            f"the {image_format} file is corrupt or truncated: its header cannot be read "
-            f"({type(error).__name__}: {error}); upload the complete file",
-        ) from None
+        raise damaged(image_format, f"its header cannot be read ({type(error).__name__}: {error})") from None
+    problem = png_problem(data) if image_format == "PNG" else jpeg_problem(data)
+    if problem is not None:
+        raise damaged(image_format, problem)
 
     width, height = image.size
     if width < 1 or height < 1:
@@ -233,14 +256,13 @@ def decode_upload(
         )
     try:
         image.load()
+        ran_out = image_format == "JPEG" and jpeg_data_ran_out(data, image, draft)
     except Image.DecompressionBombError as error:
         raise UploadError(413, f"the image is too large to decode safely ({error})") from None
     except _DECODE_ERRORS as error:
-        raise UploadError(
-            400,
-            f"the {image_format} image is corrupt or truncated ({type(error).__name__}: "
-            f"{error}); upload the complete file",
-        ) from None
+        raise damaged(image_format, f"{type(error).__name__}: {error}") from None
+    if ran_out:
+        raise damaged(image_format, "the image data end before its last pixels (the decoder filled them with grey)")
     image.info["original_size"] = (width, height)
     image.info["original_mode"] = original_mode
     return image

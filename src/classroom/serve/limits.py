@@ -25,7 +25,8 @@ DEFAULT_LIMIT_CONCURRENCY = 64
 DEFAULT_MAX_DECODED_BYTES = 128 * 1024 * 1024
 """Largest decoded image, in bytes (width x height x channels x bytes per sample, read from the header
 before decoding): 128 MiB, a 25-megapixel 8-bit RGBA PNG is 100 MB. A JPEG counts at the reduced size
-its decoder produces for the model."""
+its decoder produces for the model; it is decoded a second time at that size to check that its data did
+not run out (:func:`classroom.serve.integrity.jpeg_data_ran_out`), so for a moment it holds twice that."""
 
 DEFAULT_MAX_CONCURRENT_DECODES = 2
 """Uploads decoded at once (each may hold up to ``DEFAULT_MAX_DECODED_BYTES`` of pixels)."""
