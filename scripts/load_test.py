@@ -1,4 +1,4 @@
-"""Bounded load test of the model server: latency percentiles and throughput.
+"""Bounded load test of the model server: latency percentiles, throughput and memory.
 
 Sends ``--requests`` POST /predict requests of one 32x32 image over
 ``--concurrency`` connections and reports p50/p90/p99 latency and requests per
@@ -17,6 +17,11 @@ Usage::
     python scripts/load_test.py --model runs/models/cifar_cnn_demo.npz
     python scripts/load_test.py --url http://127.0.0.1:8000 --model-name mnist-mlp
     python scripts/load_test.py --model runs/models/mnist_mlp.npz -n 2000 -c 8 --time-limit 60
+
+For a server it started, the report also gives the server's resident memory
+(RSS, read from ``/proc/<pid>/status`` on Linux): before the run, the peak
+since the server started (``VmHWM``) and after the run, so a load that makes
+the server grow shows up next to the latency it caused.
 
 Goal for one worker and one 32x32 image: p99 <= 20 ms and >= 200 requests/s.
 The client runs on the same machine and takes CPU from the server, so the
@@ -238,6 +243,38 @@ def server_cpu_seconds(pid: int | None) -> float | None:
     return times.user + times.system
 
 
+def server_memory(pid: int | None) -> dict[str, int] | None:
+    """Resident memory of process ``pid`` in bytes: ``{"rss": now, "peak": highest since it started}``.
+
+    Read from ``/proc/<pid>/status`` (``VmRSS`` and ``VmHWM``, the kernel's
+    own high-water mark, so no short peak is missed between samples). None
+    when there is no such file (not Linux, or ``pid`` unknown or gone).
+    """
+    if pid is None:
+        return None
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    try:
+        return {"rss": int(fields["VmRSS"].split()[0]) * 1024, "peak": int(fields["VmHWM"].split()[0]) * 1024}
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def describe_memory(before: dict[str, int] | None, after: dict[str, int] | None) -> str:
+    """The memory line of the report."""
+    if before is None or after is None:
+        return "server memory: not measured (needs a server this script started, on Linux)"
+    megabytes = 1024 * 1024
+    return (
+        f"server memory (RSS): {before['rss'] / megabytes:.1f} MB before, peak {after['peak'] / megabytes:.1f} MB "
+        f"since the server started, {after['rss'] / megabytes:.1f} MB after "
+        f"({(after['rss'] - before['rss']) / megabytes:+.1f} MB)"
+    )
+
+
 async def measure(url: str, png: bytes, arguments, pid: int | None) -> list[tuple[str, dict, float | None]]:
     """Warm up, then measure /health (the HTTP-only reference) and /predict under the same load."""
     query = "top_k=1" + (f"&model={arguments.model_name}" if arguments.model_name else "")
@@ -292,10 +329,13 @@ def main(argv=None) -> int:
         status = 0
         for run in range(1, arguments.runs + 1):
             load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+            memory_before = server_memory(pid)
             (_, reference, reference_cpu), (_, result, cpu) = asyncio.run(measure(url, png, arguments, pid))
+            memory_after = server_memory(pid)
             print(f"run {run} (load average before: {load}):")
             print("  " + describe("/health", reference, reference_cpu))
             print("  " + describe("/predict", result, cpu))
+            print("  " + describe_memory(memory_before, memory_after))
             print(
                 f"  /predict vs /health (HTTP only): p50 x{result['p50'] / reference['p50']:.2f}, "
                 f"throughput x{result['rps'] / reference['rps']:.2f}"
