@@ -20,6 +20,11 @@ Subcommands
     workflow that runs ``classroom check --all`` on every push. Refuses a
     folder that is not empty (exit status 2).
 
+``classroom export-onnx MODEL.npz OUT.onnx [--part decoder] [--opset 17]``
+    Export a saved model file to ONNX (see :mod:`classroom.io.onnx_export`;
+    needs ``pip install "ml-classroom[onnx]"``). A layer without an ONNX
+    mapping stops the command with its name, and exit status 2.
+
 Run ``classroom COMMAND --help`` for every option. Without the console script,
 ``python -m classroom.cli serve ...`` does the same.
 """
@@ -95,7 +100,34 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("options", nargs=argparse.REMAINDER, help="the recipe's own options")
 
     add_serve_command(commands)
+
+    export = commands.add_parser(
+        "export-onnx",
+        help="export a saved model file (.npz) to ONNX",
+        description="Write the model in MODEL (a file saved by classroom) as an ONNX graph to OUT, in eval mode; "
+        "a VAE exports its decoder. Needs the onnx package: pip install \"ml-classroom[onnx]\".",
+    )
+    export.add_argument("model", metavar="MODEL", help="the .npz model file")
+    export.add_argument("out", metavar="OUT", help="the .onnx file to write")
+    export.add_argument("--part", choices=["decoder", "encoder"], default=None, help="export one part of a VAE")
+    export.add_argument("--opset", type=int, default=17, help="ONNX operator set version (default 17)")
     return parser
+
+
+def _export_onnx(arguments) -> int:
+    """Run ``classroom export-onnx MODEL OUT``: 0 when written, 2 when the file or a layer cannot be exported."""
+    from classroom.io.onnx_export import export_model_file
+    from classroom.models.registry import build_model
+
+    try:
+        path = export_model_file(
+            arguments.model, arguments.out, build_model=build_model, part=arguments.part, opset=arguments.opset
+        )
+    except (OSError, ValueError, ImportError) as error:  # OnnxExportError is a ValueError
+        print(f"classroom export-onnx: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"classroom export-onnx: wrote {path} ({path.stat().st_size:,} bytes)")
+    return 0
 
 
 def _known_weekends() -> list[str]:
@@ -273,6 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _start(arguments)
     if arguments.command in ("train", "bench"):
         return _run_recipe(arguments)
+    if arguments.command == "export-onnx":
+        return _export_onnx(arguments)
     parser.error(f"unknown command {arguments.command!r}")
     return EXIT_USAGE
 
