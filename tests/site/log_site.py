@@ -22,8 +22,9 @@ from site_helpers import ROOT, build_environment, site_content
 
 #: Plugins that need the notebooks, the package sources or generated pages.
 LEFT_OUT_PLUGINS = {"gen-files", "literate-nav", "mkdocstrings", "mkdocs-jupyter"}
-#: The hook that executes notebooks.
-LEFT_OUT_HOOKS = {"notebooks.py"}
+#: The hooks the learning log and the lesson pages need (notebook execution and
+#: the hooks of other pages, which may need datasets, are left out).
+KEPT_HOOKS = {"site_content.py", "workbooks.py", "obsidian.py", "quizzes.py", "feed.py"}
 
 
 def _plugin_name(entry) -> str:
@@ -57,7 +58,7 @@ def make_log_site(tmp_path: Path) -> Path:
     workbooks.parent.mkdir(parents=True)
     workbooks.symlink_to(ROOT / "src" / "classroom" / "check" / "workbooks", target_is_directory=True)
     base = site_content.read_mkdocs_config(ROOT / "mkdocs.yml")
-    hooks = [str(ROOT / hook) for hook in base["hooks"] if Path(hook).name not in LEFT_OUT_HOOKS]
+    hooks = [str(ROOT / hook) for hook in base["hooks"] if Path(hook).name in KEPT_HOOKS]
     plugins = [entry for entry in base["plugins"] if _plugin_name(entry) not in LEFT_OUT_PLUGINS]
     config = {
         "INHERIT": str(ROOT / "mkdocs.yml"),
