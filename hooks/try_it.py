@@ -531,10 +531,14 @@ def on_pre_build(config):
         except MissingModelData as error:
             message = str(error)
             if strict and not notebooks.is_excused(message, excused):
+                why = (
+                    f"{notebooks.UNAVAILABLE_ENV} excuses only {sorted(excused)} in quick mode"
+                    if excused
+                    else "'python3 scripts/dev.py serve' builds the page without that model and says what is missing"
+                )
                 raise PluginError(
                     f"try-it: the {spec.key} model needs a dataset that is missing:\n{message}\n"
-                    "(a strict build needs every dataset; 'python3 scripts/dev.py serve' builds the page "
-                    "without that model and says what is missing)"
+                    f"(a strict build needs every dataset; {why})"
                 ) from None
             (log.info if strict else log.warning)("try-it: the %s model is left out: %s", spec.key, message.splitlines()[0])
             entry = {"available": False, "key": spec.key, "title": spec.title, "missing": message}
