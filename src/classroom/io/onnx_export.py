@@ -13,22 +13,19 @@ the input shape given at export. Parameters are written as float32.
 
 Layers and the operators they become:
 
-============================  =========================================
-layer                         ONNX operator(s)
-============================  =========================================
-``Linear``                    ``Gemm`` (or ``MatMul`` + ``Add`` for inputs of rank > 2)
-``Conv2d``                    ``Conv``
-``ConvTranspose2d``           ``ConvTranspose``
-``BatchNorm1d/2d``            ``BatchNormalization`` (running statistics)
-``MaxPool2d``, ``AvgPool2d``  ``MaxPool``, ``AveragePool``
-``AdaptiveAvgPool2d``         ``GlobalAveragePool`` or ``AveragePool`` (equal bins only)
-``ReLU``, ``LeakyReLU``       ``Relu``, ``LeakyRelu``
-``Sigmoid``, ``Tanh``         ``Sigmoid``, ``Tanh``
-``Softmax``                   ``Softmax``
-``Flatten``, ``Unflatten``    ``Reshape``
-``Dropout``                   nothing (identity in eval mode)
-``Sequential``                its layers, in order
-============================  =========================================
+| layer | ONNX operator(s) |
+|---|---|
+| ``Linear`` | ``Gemm`` (``MatMul`` + ``Add`` for inputs of rank > 2) |
+| ``Conv2d`` | ``Conv`` |
+| ``ConvTranspose2d`` | ``ConvTranspose`` |
+| ``BatchNorm1d``, ``BatchNorm2d`` | ``BatchNormalization`` (running statistics) |
+| ``MaxPool2d``, ``AvgPool2d`` | ``MaxPool``, ``AveragePool`` |
+| ``AdaptiveAvgPool2d`` | ``GlobalAveragePool``, or ``AveragePool`` for equal bins |
+| ``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh`` | ``Relu``, ``LeakyRelu``, ``Sigmoid``, ``Tanh`` |
+| ``Softmax`` | ``Softmax`` |
+| ``Flatten``, ``Unflatten`` | ``Reshape`` |
+| ``Dropout`` | nothing (identity in eval mode) |
+| ``Sequential`` | its layers, in order |
 
 Any other layer raises :class:`OnnxExportError` naming it; teach the exporter
 a new one with :func:`register_onnx_converter`.
