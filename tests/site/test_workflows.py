@@ -315,7 +315,7 @@ def test_dataset_cache_is_keyed_by_a_version_and_save_uses_the_restored_paths():
     save = step_named(CI, "test", "Save the datasets")
     assert restore["uses"].startswith("actions/cache/restore@") and save["uses"].startswith("actions/cache/save@")
     assert restore["with"]["path"] == save["with"]["path"], "restore and save must name the same paths"
-    assert set(restore["with"]["path"].split()) == {".data/mnist", ".data/cifar10", ".data/celeba"}
+    assert set(restore["with"]["path"].split()) == {".data/mnist", ".data/fashion_mnist", ".data/cifar10", ".data/celeba"}
     assert re.fullmatch(r"datasets-v\d+-complete", restore["with"]["key"])
     assert re.fullmatch(r"datasets-v\d+-", restore["with"]["restore-keys"].strip())
     assert restore["with"]["key"].startswith(restore["with"]["restore-keys"].strip())
@@ -326,17 +326,17 @@ def test_dataset_cache_is_keyed_by_a_version_and_save_uses_the_restored_paths():
 @pytest.mark.parametrize(
     ("restored", "fetched", "saved"),
     [
-        ("datasets-v2-complete", "datasets-v2-complete", False),  # second run: nothing new
-        ("", "datasets-v2-complete", True),  # first run, everything downloaded
-        ("", "datasets-v2-partial", True),  # first run, CelebA refused: keep MNIST and CIFAR-10
-        ("datasets-v2-partial", "datasets-v2-partial", False),  # CelebA still refused
-        ("datasets-v2-partial", "datasets-v2-complete", True),  # CelebA arrived: save the full set
+        ("datasets-v3-complete", "datasets-v3-complete", False),  # second run: nothing new
+        ("", "datasets-v3-complete", True),  # first run, everything downloaded
+        ("", "datasets-v3-partial", True),  # first run, CelebA refused: keep MNIST and CIFAR-10
+        ("datasets-v3-partial", "datasets-v3-partial", False),  # CelebA still refused
+        ("datasets-v3-partial", "datasets-v3-complete", True),  # CelebA arrived: save the full set
     ],
 )
 def test_datasets_are_saved_only_when_the_run_added_to_the_cache(restored, fetched, saved):
     condition = step_named(CI, "test", "Save the datasets")["if"]
     context = {
-        "steps.data-restore.outputs.cache-hit": "true" if restored == "datasets-v2-complete" else "false",
+        "steps.data-restore.outputs.cache-hit": "true" if restored == "datasets-v3-complete" else "false",
         "steps.data-restore.outputs.cache-matched-key": restored,
         "steps.datasets.outputs.cache-key": fetched,
     }
@@ -366,6 +366,10 @@ def load_mnist(split, *, download=None):
     _log(f"mnist {split} download={download}")
     if os.environ.get("STUB_FAIL") == "mnist":
         raise MissingDataError("MNIST host unreachable")
+
+
+def load_fashion_mnist(split, *, download=None):
+    _log(f"fashion_mnist {split} download={download}")
 
 
 def load_cifar10(split, *, download=None):
@@ -403,10 +407,16 @@ def test_dataset_step_downloads_all_three_and_marks_the_set_complete(tmp_path):
     result, files = run_dataset_step(tmp_path, fail=None)
     assert result.returncode == 0, result.stderr
     log = files["log"].splitlines()
-    assert {"mnist train download=True", "mnist test download=True", "cifar10 train download=True"} <= set(log)
+    assert {
+        "mnist train download=True",
+        "mnist test download=True",
+        "fashion_mnist train download=True",
+        "fashion_mnist test download=True",
+        "cifar10 train download=True",
+    } <= set(log)
     assert "celeba" in log
     assert "CLASSROOM_DATA_UNAVAILABLE=\n" in files["GITHUB_ENV"]
-    assert "cache-key=datasets-v2-complete" in files["GITHUB_OUTPUT"].splitlines()
+    assert "cache-key=datasets-v3-complete" in files["GITHUB_OUTPUT"].splitlines()
     assert "::warning" not in result.stdout
 
 
@@ -414,7 +424,7 @@ def test_refused_celeba_download_warns_and_lets_the_job_go_on(tmp_path):
     result, files = run_dataset_step(tmp_path, fail="celeba")
     assert result.returncode == 0, result.stderr
     assert "CLASSROOM_DATA_UNAVAILABLE=celeba\n" in files["GITHUB_ENV"]
-    assert "cache-key=datasets-v2-partial" in files["GITHUB_OUTPUT"].splitlines()
+    assert "cache-key=datasets-v3-partial" in files["GITHUB_OUTPUT"].splitlines()
     warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
     assert len(warnings) == 1 and "quota" in warnings[0], result.stdout
     assert "celeba: not available" in files["GITHUB_STEP_SUMMARY"]
