@@ -5,19 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is needed to draw plots")
-matplotlib.use("Agg")
+pytest.importorskip("matplotlib", reason="matplotlib is needed to draw plots")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from classroom.plots.ablation import plot_ablation  # noqa: E402
 from classroom.evaluation.experiments import run_ablation  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    """Close every figure a test opened."""
-    yield
-    plt.close("all")
 
 
 def synthetic_ablation(n_variants: int, seeds=(0, 1, 2)):

@@ -5,19 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is needed to draw plots")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+pytest.importorskip("matplotlib", reason="matplotlib is needed to draw plots")
 
 from classroom import plots  # noqa: E402
 from classroom.train import History  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    """Close every figure a test opened, so memory does not grow across tests."""
-    yield
-    plt.close("all")
 
 
 def synthetic_history(epochs: int = 5) -> History:
