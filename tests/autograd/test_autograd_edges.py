@@ -60,3 +60,14 @@ def test_the_edge_cases_match_pytorch(torch):
     (2**mine).sum().backward()
     np.testing.assert_allclose(mine.grad, x.grad.numpy(), rtol=1e-12)
     assert np.isnan(torch.zeros((0, 3), dtype=torch.float64).mean().item())
+
+
+def test_the_gradient_of_a_scalar_leaf_is_a_writable_array_as_torch_grad_is():
+    scale = Tensor(2.0, requires_grad=True)
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    for passes in (1, 2):  # the first gradient, then the sum of two
+        (x * scale).sum().backward()
+        assert isinstance(scale.grad, np.ndarray) and scale.grad.shape == ()  # was numpy.float64
+        assert scale.grad.flags.writeable and scale.grad == 6.0 * passes
+    scale.grad[...] = 0.0  # was TypeError: 'numpy.float64' object does not support item assignment
+    assert scale.grad == 0.0

@@ -242,8 +242,8 @@ class Tensor:
         gradients = {id(self): grad}  # gradients of this backward pass, by node
         for node in reversed(order):  # outputs before inputs
             node_grad = gradients.pop(id(node))
-            if node.backward_fn is None:  # a leaf: its grad is a private copy that adds up over passes
-                node.grad = node_grad.copy() if node.grad is None else node.grad + node_grad
+            if node.backward_fn is None:  # a leaf: its grad is a private array (0-d too) adding up over passes
+                node.grad = np.array(node_grad if node.grad is None else node.grad + node_grad)
                 continue
             node.grad = np.array(node_grad)  # an intermediate keeps its own writable copy, to inspect
             for parent, parent_grad in zip(node.parents, node.backward_fn(node_grad)):
