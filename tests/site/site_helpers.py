@@ -23,6 +23,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = Path("/usr/bin/chromium")
+#: Headless, and quiet on a machine without internet: no background requests to Google's hosts.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
@@ -125,3 +138,37 @@ def serve_site(built_site):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def chromium_context(profile: Path, viewport: tuple[int, int] = (1280, 900)):
+    """Yield a Playwright browser context of the system Chromium with its own empty profile.
+
+    Without Playwright or Chromium the test is skipped, and in CI it fails
+    (CI installs both, so a missing one is a broken setup, not a reason to skip).
+    Use it as ``yield from chromium_context(tmp_path_factory.mktemp("profile"))``
+    in a fixture.
+    """
+
+    def unavailable(reason):
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright (python) is not installed")
+    if not CHROMIUM.exists():
+        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": viewport[0], "height": viewport[1]},
+        )
+        try:
+            yield context
+        finally:
+            context.close()

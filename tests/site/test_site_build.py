@@ -14,22 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from site_helpers import ARTIFACTS, ROOT, build_site_once, run_build, serve_site, site_content, sources_fingerprint
+from site_helpers import (
+    ARTIFACTS,
+    IN_CI,
+    ROOT,
+    build_site_once,
+    chromium_context,
+    run_build,
+    serve_site,
+    site_content,
+    sources_fingerprint,
+)
 
 pytestmark = pytest.mark.slow
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/"
 
 
@@ -190,30 +188,7 @@ def test_second_build_executes_no_notebook(built_site, tmp_path):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    def unavailable(reason):
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright (python) is not installed")
-    if not CHROMIUM.exists():
-        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    yield from chromium_context(tmp_path_factory.mktemp("chromium-profile"))
 
 
 def route_mathjax_locally(context) -> bool:

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 import pytest
 
 from log_site import build_log_site, make_log_site
-from site_helpers import ARTIFACTS, ROOT, BuiltSite, free_port, load_module, serve_site
-from test_site_build import CHROMIUM, CHROMIUM_ARGS, IN_CI, route_mathjax_locally
+from site_helpers import ARTIFACTS, ROOT, BuiltSite, chromium_context, free_port, load_module, serve_site
+from test_site_build import route_mathjax_locally
 
 quizzes = load_module("hooks/quizzes.py", "quizzes_hook_under_test")
 
@@ -162,27 +162,7 @@ def served(site):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    def unavailable(reason):
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright (python) is not installed")
-    if not CHROMIUM.exists():
-        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    profile = tmp_path_factory.mktemp("chromium-quiz-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    yield from chromium_context(tmp_path_factory.mktemp("chromium-quiz-profile"))
 
 
 def shoot(page, name):

@@ -139,7 +139,7 @@ def served_site(built_site):
 @pytest.fixture(scope="module")
 def page_offline(served_site, tmp_path_factory):
     """The try-it page in Chromium, every other host refused; yields (page, facts about the load)."""
-    from test_site_build import CHROMIUM, CHROMIUM_ARGS, IN_CI
+    from site_helpers import CHROMIUM, CHROMIUM_ARGS, IN_CI
 
     try:
         from playwright.sync_api import sync_playwright
