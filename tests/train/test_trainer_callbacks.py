@@ -185,7 +185,16 @@ def test_non_finite_inputs_are_named_as_the_cause_before_the_learning_rate():
     assert "Clean the data or check the preprocessing" in message
     assert message.index("inputs") < message.index("learning rate")
     assert caught.value.non_finite_input_rows == 3
-    assert trainer.train_step.__func__ is Trainer.train_step  # the guard let go of the trainer
+
+
+def test_a_train_step_called_by_hand_names_its_non_finite_inputs_too():
+    inputs, targets = _synthetic_regression()  # SYNTHETIC data
+    batch = inputs[:10].copy()
+    batch[4] = np.nan
+    model = Linear(3, 1, rng=np.random.default_rng(0)).double()
+    trainer = Trainer(model, MSELoss(), SGD(model.parameters(), lr=0.05), metrics={}, progress=False)
+    with pytest.raises(TrainingDiverged, match="1 of the 10 rows of this batch hold NaN or inf inputs"):
+        trainer.train_step(batch, targets[:10])
 
 
 def test_finite_inputs_are_cleared_when_the_learning_rate_diverges(blobs):
@@ -197,6 +206,7 @@ def test_finite_inputs_are_cleared_when_the_learning_rate_diverges(blobs):
     message = str(caught.value)
     assert message.index("Try a lower learning rate") < message.index("the inputs of this batch are all finite")
     assert caught.value.non_finite_input_rows == 0
+
 
 def test_nan_guard_can_be_turned_off():
     inputs, targets = _synthetic_regression()

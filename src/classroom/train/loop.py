@@ -110,6 +110,9 @@ class Trainer:
     rng : numpy.random.Generator or None
         The generator that shuffles the mini-batches (set by ``fit`` or
         restored by ``load_checkpoint``).
+    batch_inputs : ndarray or None
+        The inputs of the mini-batch ``train_step`` is working on, for
+        callbacks (the NaN guard counts its non-finite rows).
     stop_training : bool
         Set it to True (from a callback) to stop after the current epoch.
     """
@@ -171,6 +174,7 @@ class Trainer:
         self.epoch = 0
         self.step = 0
         self.batch_index = 0
+        self.batch_inputs = None
         self.batches_per_epoch = 0
         self.last_epoch = 0
         self.rng: np.random.Generator | None = None
@@ -210,6 +214,7 @@ class Trainer:
         outputs : ndarray
             The model's outputs (e.g. logits) before the update.
         """
+        self.batch_inputs = inputs  # callbacks read it (the NaN guard names non-finite inputs)
         # 1. forward: the model's outputs for this batch
         outputs = self.model(inputs)
         # 2. loss: one number that says how wrong they are

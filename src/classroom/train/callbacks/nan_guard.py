@@ -92,28 +92,6 @@ class NaNGuard(Callback):
     def __init__(self, *, check_gradients: bool = True, check_parameters: bool = True):
         self.check_gradients = check_gradients
         self.check_parameters = check_parameters
-        self._inputs = None  # the inputs of the batch being trained on, during fit
-
-    # The loop hands its callbacks no batch, so for the length of ``fit`` the
-    # guard wraps ``trainer.train_step`` to see each batch's inputs.
-    def on_fit_start(self, trainer):
-        """Start noting the inputs of every training step."""
-        train_step = trainer.train_step
-
-        def noting_inputs(inputs, targets):
-            self._inputs = inputs
-            return train_step(inputs, targets)
-
-        trainer.train_step = noting_inputs
-
-    def on_fit_end(self, trainer):
-        """Give ``trainer.train_step`` back (the class's method again)."""
-        vars(trainer).pop("train_step", None)
-        self._inputs = None
-
-    def on_exception(self, trainer, error):
-        """Give ``trainer.train_step`` back before the error propagates."""
-        self.on_fit_end(trainer)
 
     def _fail(self, trainer, quantity: str, detail: str, *, step: int) -> None:
         epoch = trainer.epoch + 1
@@ -123,20 +101,21 @@ class NaNGuard(Callback):
             f"training diverged in epoch {epoch}, step {step} (batch "
             f"{trainer.batch_index + 1} of {trainer.batches_per_epoch}): the {quantity} is not finite ({detail})"
         )
-        bad = np.zeros(0, dtype=bool) if self._inputs is None else non_finite_rows(self._inputs)
+        inputs = getattr(trainer, "batch_inputs", None)  # the batch this step trains on
+        bad = np.zeros(0, dtype=bool) if inputs is None else non_finite_rows(inputs)
         if bad.any():  # the data, not the training, is broken: say so first
             message = (
-                f"{where} because the inputs are not: {_describe_bad_rows(np.asarray(self._inputs), bad)}. "
+                f"{where} because the inputs are not: {_describe_bad_rows(np.asarray(inputs), bad)}. "
                 "Clean the data or check the preprocessing that produced those values "
                 "(X[np.isfinite(X).reshape(len(X), -1).all(axis=1)] keeps the finite rows); only if it "
                 f"still diverges with finite inputs, try a lower learning rate{lr_text} or clip the gradients."
             )
-        elif self._inputs is not None:
+        elif inputs is not None:
             message = (
                 f"{where}. Try a lower learning rate{lr_text}, check the scale of the inputs (normalise "
                 "them; the inputs of this batch are all finite), or clip the gradients."
             )
-        else:  # train_step called outside fit: the inputs were not seen
+        else:  # a trainer-like object without batch_inputs: the inputs were not seen
             message = (
                 f"{where}. Try a lower learning rate{lr_text}, check the inputs for NaN/inf and their "
                 "scale (normalise them), or clip the gradients."
