@@ -83,7 +83,7 @@ def _new_post_template():
     spec = importlib.util.spec_from_file_location("new_post", ROOT / "scripts" / "new_post.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.TEMPLATE
+    return module.DAILY_LOG
 
 
 def test_the_learning_log_has_a_dated_entry_shaped_like_the_daily_log(tmp_path):
