@@ -8,6 +8,11 @@
 * ``rng`` fixture: a seeded ``numpy.random.Generator``.
 * ``load_script(name)``: import ``scripts/<name>.py`` (scripts are not part of the package).
 * ``forbid_network(monkeypatch)``: make any real network connection fail the test.
+* ``close_figures``: for the tests under ``tests/plots``, the Agg backend and every
+  figure closed after the test.
+
+This is the only ``conftest.py``: test modules import helpers from it by the bare
+name ``conftest``, and a second file of that name in a subfolder would shadow it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,27 @@ def forbid_network(monkeypatch) -> None:
 def rng() -> np.random.Generator:
     """A seeded random generator, so every test reproduces."""
     return np.random.default_rng(0)
+
+
+PLOT_TESTS = Path(__file__).resolve().parent / "plots"
+
+
+@pytest.fixture(autouse=True)
+def close_figures(request):
+    """For the plot tests: use the Agg backend, then close every figure the test opened.
+
+    Tests outside ``tests/plots`` pass straight through. The plot test modules ask
+    for matplotlib themselves with ``pytest.importorskip``.
+    """
+    if PLOT_TESTS not in Path(request.node.path).resolve().parents:
+        yield
+        return
+    matplotlib = pytest.importorskip("matplotlib", reason="matplotlib is needed to draw plots")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
 
 
 @pytest.fixture
