@@ -27,6 +27,10 @@ pages that need it say which dataset, where it was looked for and the
 command that fixes it, and the terminal prints one summary. ``build`` is
 strict: a missing dataset fails it with the same message.
 
+``test`` runs pytest on every core (pytest-xdist: ``-n auto --dist
+loadfile``, so each test file stays on one worker and its module fixtures
+are made once); pass ``-n 0`` to run in one process, e.g. with ``--pdb``.
+
 Options of this script may come anywhere; every other argument goes to
 pytest or mkdocs: ``python3 scripts/dev.py test --torch tests/site -x``.
 """
@@ -59,6 +63,19 @@ def venv_python() -> Path:
     if os.name == "nt":
         return VENV / "Scripts" / "python.exe"
     return VENV / "bin" / "python"
+
+
+def parallel_options(pytest_arguments: list[str]) -> list[str]:
+    """pytest-xdist options for ``test``: every core, one test file per worker at a time.
+
+    Nothing is added when the arguments already choose (``-n``, ``--numprocesses``,
+    ``--dist``, ``-p no:xdist``) or ask for an interactive debugger (``--pdb``),
+    which needs a single process.
+    """
+    chosen = ("-n", "--numprocesses", "--dist", "--pdb", "no:xdist")
+    if any(argument.startswith(chosen) for argument in pytest_arguments):
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
 
 
 def run(command: list, **kwargs) -> None:
@@ -221,7 +238,7 @@ def main(argv: list | None = None) -> None:
     elif args.command == "build":
         run([python, "-m", "mkdocs", "build", "--strict", *rest])
     elif args.command == "test":
-        run([python, "-m", "pytest", *rest])
+        run([python, "-m", "pytest", *parallel_options(rest), *rest])
     elif rest:
         parser.error(f"'setup' takes no extra arguments, got {rest}")
 

@@ -1,7 +1,7 @@
 """Helpers for the website tests (not a conftest.py: a second conftest would
 shadow ``from conftest import ...`` in the rest of the suite).
 
-``built_site`` builds the site once per test session with
+``build_site_once`` builds the site once per test run (shared by every module and worker) with
 ``mkdocs build --strict`` in quick mode, into a temporary folder, with
 ``SITE_URL`` pointing at the port the browser test will serve it on.
 ``served_site`` serves that folder with ``python -m http.server`` on
@@ -11,6 +11,7 @@ shadow ``from conftest import ...`` in the rest of the suite).
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import socket
 import subprocess
@@ -100,23 +101,76 @@ class BuiltSite:
 
 
 def build_site_once(tmp_path_factory) -> BuiltSite:
-    """Build the site with ``mkdocs build --strict`` in quick mode (called by a session fixture)."""
+    """Build the site with ``mkdocs build --strict`` in quick mode, once per test run.
+
+    Every test module that needs the built site calls this from its own
+    fixture, and with ``pytest -n`` (pytest-xdist) every worker does too: the
+    first caller builds behind a lock file in the run's shared temporary
+    folder and records the result; the others wait for the lock and reuse the
+    record, so one run builds the site once. A failed build is recorded too,
+    so each caller fails with the same log instead of building again.
+    """
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder all workers of this run share
+    record_path = shared / "built-site.json"
+    with FileLock(str(shared / "built-site.lock")):
+        if not record_path.is_file():
+            record = _build_and_record(shared / "built-site")
+            record_path.write_text(json.dumps(record), encoding="utf-8")
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    if record["returncode"] != 0:
+        pytest.fail(f"mkdocs build --strict failed (exit {record['returncode']}):\n{record['log'][-6000:]}")
+    return BuiltSite(
+        path=Path(record["path"]),
+        port=record["port"],
+        url=record["url"],
+        log=record["log"],
+        sources_before=record["sources_before"],
+        sources_after=record["sources_after"],
+    )
+
+
+def _build_and_record(site_dir: Path) -> dict:
+    """Build into ``site_dir``; return what ``build_site_once`` records (JSON-ready)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    site_dir = tmp_path_factory.mktemp("site")
     before = sources_fingerprint()
     result = run_build(site_dir, url)
-    after = sources_fingerprint()
-    log = result.stdout + result.stderr
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed (exit {result.returncode}):\n{log[-6000:]}")
-    return BuiltSite(path=site_dir, port=port, url=url, log=log, sources_before=before, sources_after=after)
+    return {
+        "path": str(site_dir),
+        "port": port,
+        "url": url,
+        "log": result.stdout + result.stderr,
+        "returncode": result.returncode,
+        "sources_before": before,
+        "sources_after": sources_fingerprint(),
+    }
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def serve_site(built_site):
-    """Serve the built site on 127.0.0.1 with Python's HTTP server; yields its base URL."""
+    """Serve the built site on 127.0.0.1 with Python's HTTP server; yields its base URL.
+
+    It serves on the port the site was built for (its ``SITE_URL``) when that
+    port is free. When another test worker already serves the same build
+    there, it picks a free port: pages link to each other relatively, so only
+    the absolute URLs (canonical links, sitemap, feed) then name the other port.
+    """
+    port = built_site.port if _port_is_free(built_site.port) else free_port()
+    url = f"http://127.0.0.1:{port}/"
     server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(built_site.port), "--bind", "127.0.0.1", "--directory", str(built_site.path)],
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(built_site.path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -124,14 +178,14 @@ def serve_site(built_site):
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(built_site.url, timeout=2) as response:
+                with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the HTTP server for the built site did not start on port {built_site.port}")
+                    pytest.fail(f"the HTTP server for the built site did not start on port {port}")
                 time.sleep(0.2)
-        yield built_site.url
+        yield url
     finally:
         server.terminate()
         try:
