@@ -54,3 +54,48 @@ def test_iris_matches_scikit_learn_copy():
     np.testing.assert_array_equal(iris.data, reference.data)
     np.testing.assert_array_equal(iris.target, reference.target)
     assert iris.feature_names == list(reference.feature_names)
+
+
+# ---------------------------------------------------------------- resize_images (synthetic images)
+from classroom.data import resize_images  # noqa: E402
+
+
+@pytest.mark.parametrize("size", [7, 16, 24, 40, 64, (20, 48)])
+def test_resize_images_matches_pillow_bilinear(rng, size):
+    from PIL import Image
+
+    images = rng.random((2, 3, 32, 32)).astype(np.float32)  # synthetic
+    ours = resize_images(images, size)
+    height, width = (size, size) if isinstance(size, int) else size
+    assert ours.shape == (2, 3, height, width) and ours.dtype == np.float32
+    for n in range(2):
+        for c in range(3):
+            pillow = np.asarray(Image.fromarray(images[n, c], mode="F").resize((width, height), Image.BILINEAR))
+            np.testing.assert_allclose(ours[n, c], pillow, atol=1e-5)
+
+
+def test_resize_images_keeps_constants_and_same_size(rng):
+    constant = np.full((1, 2, 9, 13), -0.75, dtype=np.float64)
+    np.testing.assert_allclose(resize_images(constant, (4, 30)), -0.75)
+    images = rng.random((3, 1, 8, 8)).astype(np.float32)
+    same = resize_images(images, 8)
+    np.testing.assert_array_equal(same, images)
+    assert same is not images
+
+
+def test_resize_images_halving_averages_and_doubling_interpolates():
+    row = np.arange(4, dtype=np.float64).reshape(1, 1, 1, 4)  # 0 1 2 3
+    # Enlarging: output centres at 0.25, 0.75, ... input pixels -> linear interpolation, clamped at the ends.
+    np.testing.assert_allclose(resize_images(row, (1, 8))[0, 0, 0], [0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3])
+    # Shrinking by 2: a triangle of half-width 2 pixels, renormalised at the border.
+    np.testing.assert_allclose(resize_images(row, (1, 2))[0, 0, 0], [(0.75 * 0 + 0.75 * 1 + 0.25 * 2) / 1.75,
+                                                                     (0.25 * 1 + 0.75 * 2 + 0.75 * 3) / 1.75])
+
+
+def test_resize_images_rejects_bad_input():
+    with pytest.raises(ValueError, match="NCHW"):
+        resize_images(np.zeros((3, 8, 8), dtype=np.float32), 4)
+    with pytest.raises(ValueError, match="floating-point"):
+        resize_images(np.zeros((1, 3, 8, 8), dtype=np.uint8), 4)
+    with pytest.raises(ValueError, match="size"):
+        resize_images(np.zeros((1, 3, 8, 8), dtype=np.float32), 0)

@@ -19,7 +19,7 @@ that is not there raises :class:`MissingDataError`, whose message starts with
 that fix it.
 
 Helpers: :func:`stratified_split`, :func:`batches`, :func:`random_crop_flip`,
-:func:`to_float_nchw`, :func:`normalize`, :func:`mnist_as_float`.
+:func:`to_float_nchw`, :func:`normalize`, :func:`resize_images`, :func:`mnist_as_float`.
 """
 
 from .augment import random_crop_flip
@@ -37,7 +37,7 @@ from .paths import cache_dir, resolve_data_dir
 from .splits import stratified_split
 from .synthetic import make_moons
 from .subset import make_image_folder_subset
-from .transforms import mnist_as_float, normalize, to_float_nchw
+from .transforms import mnist_as_float, normalize, resize_images, to_float_nchw
 
 __all__ = [
     "CIFAR10_CLASSES",
@@ -73,6 +73,7 @@ __all__ = [
     "parse_idx",
     "random_crop_flip",
     "read_idx",
+    "resize_images",
     "resolve_data_dir",
     "stratified_split",
     "to_float_nchw",

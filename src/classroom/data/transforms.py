@@ -95,3 +95,70 @@ def mnist_as_float(images: np.ndarray) -> np.ndarray:
     if images.dtype != np.uint8 or images.ndim != 3:
         raise ValueError(f"mnist_as_float expects uint8 images of shape (n, 28, 28), got {images.dtype} {images.shape}")
     return images.reshape(len(images), -1).astype(np.float32) / np.float32(255.0)
+
+
+def _linear_resize_matrix(in_size: int, out_size: int) -> np.ndarray:
+    """Return the ``(out_size, in_size)`` matrix of a linear (triangle-filter) resize along one axis.
+
+    Output pixel ``i`` has its centre at input coordinate ``(i + 0.5) * in_size / out_size``
+    (pixel ``j`` covers ``[j, j + 1)``). Its weights are a triangle of half-width
+    ``max(1, in_size / out_size)`` input pixels around that centre: plain linear
+    interpolation when enlarging, a wider filter that averages neighbours (no
+    aliasing) when shrinking. Each row is divided by its sum, so weights cut off
+    at the border are renormalised instead of reading outside the image.
+    """
+    scale = in_size / out_size
+    support = max(1.0, scale)
+    centres = (np.arange(out_size) + 0.5) * scale  # (out_size,)
+    distance = (np.arange(in_size) + 0.5)[None, :] - centres[:, None]  # (out_size, in_size)
+    weights = np.clip(1.0 - np.abs(distance) / support, 0.0, None)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def resize_images(images: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """Resize a batch of NCHW images with bilinear interpolation (antialiased when shrinking).
+
+    The same filter as Pillow's ``Image.resize(..., Image.BILINEAR)``: a
+    triangle filter applied along the rows and then the columns, widened in
+    proportion when the image shrinks so that every input pixel counts. It is
+    two matrix products per image batch, so a whole test set is resized at
+    once.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_images, channels, height, width), float
+        NCHW images (e.g. from :func:`to_float_nchw`, before or after :func:`normalize`).
+    size : int or (int, int)
+        The new ``(height, width)``; one int gives a square.
+
+    Returns
+    -------
+    ndarray of shape (n_images, channels, new_height, new_width), same dtype as ``images``
+        A new array; the same size returns an unchanged copy.
+
+    Raises
+    ------
+    ValueError
+        ``images`` not 4-D or not floating point, or a size below 1.
+
+    Examples
+    --------
+    >>> resize_images(np.zeros((2, 3, 32, 32), dtype=np.float32), 48).shape
+    (2, 3, 48, 48)
+    """
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"resize_images expects NCHW images of shape (n, channels, height, width), got {images.shape}")
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(f"resize_images expects floating-point images, got {images.dtype}; use to_float_nchw first")
+    new_height, new_width = (size, size) if np.ndim(size) == 0 else tuple(size)
+    if int(new_height) != new_height or int(new_width) != new_width or min(new_height, new_width) < 1:
+        raise ValueError(f"resize_images needs a size of whole pixels >= 1, got {size!r}")
+    new_height, new_width = int(new_height), int(new_width)
+    height, width = images.shape[2:]
+    if (new_height, new_width) == (height, width):
+        return images.copy()
+    rows = _linear_resize_matrix(height, new_height).astype(images.dtype)  # (new_height, height)
+    columns = _linear_resize_matrix(width, new_width).astype(images.dtype)  # (new_width, width)
+    resized = np.matmul(np.matmul(rows, images), columns.T)  # (n, channels, new_height, new_width)
+    return np.ascontiguousarray(resized)
