@@ -64,6 +64,7 @@ from classroom.serve.limits import (
     DEFAULT_MAX_DECODED_BYTES,
     DEFAULT_MAX_WAITING_DECODES,
 )
+from classroom.serve.cache import PredictionCache
 from classroom.serve.model_file import ServedModel, load_served_model
 from classroom.serve.uploads import UploadLimitMiddleware, multipart_problem  # noqa: F401 (public here too)
 
@@ -173,6 +174,7 @@ def create_app(
     max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
     max_concurrent_decodes: int = DEFAULT_MAX_CONCURRENT_DECODES,
     max_waiting_decodes: int = DEFAULT_MAX_WAITING_DECODES,
+    cache_size: int = 0,
 ) -> FastAPI:
     """Build the FastAPI application that serves ``models``.
 
@@ -196,6 +198,10 @@ def create_app(
     max_waiting_decodes : int, default 32
         Uploads that may wait for a decode slot; a request beyond them gets
         503 with ``Retry-After: 1`` instead of joining an unbounded queue.
+    cache_size : int, default 0
+        Decoded inputs whose predictions each model remembers (see
+        :class:`classroom.serve.cache.PredictionCache`); 0, the default,
+        caches nothing.
 
     Returns
     -------
@@ -219,6 +225,8 @@ def create_app(
                 "names must be unique"
             )
         by_name[item.name] = item
+    if int(cache_size) < 0:
+        raise ValueError(f"cache_size must be 0 (no cache) or positive, got {cache_size}")
     if max_upload_bytes < 1 or max_image_pixels < 1:
         raise ValueError(
             f"limits must be positive, got max_upload_bytes={max_upload_bytes}, "
@@ -238,6 +246,12 @@ def create_app(
     app.add_middleware(UploadLimitMiddleware, max_bytes=max_upload_bytes, paths=("/predict",), body_timeout=body_timeout)
     app.state.models = by_name
     app.state.max_image_pixels = max_image_pixels
+    # Opt-in memo of predictions by decoded input (none by default).
+    predictors = {
+        name: PredictionCache(item.predict, int(cache_size)) if cache_size else item.predict
+        for name, item in by_name.items()
+    }
+    app.state.prediction_caches = {name: p for name, p in predictors.items() if isinstance(p, PredictionCache)}
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, error: RequestValidationError):
@@ -289,7 +303,7 @@ def create_app(
             del image
             if large:
                 release_freed_memory()  # the decoded pixels are gone: give their memory back
-        probabilities = model.predict(inputs[None])[0]
+        probabilities = predictors[model.name](inputs[None])[0]
         return {
             "model": model.name,
             "version": model.version,
@@ -303,6 +317,8 @@ def create_app(
     for item in served:
         for image_format in ("PNG", "JPEG"):
             run_prediction(item, _blank_image(item.preprocessing, image_format), None, 1)
+    for cache in app.state.prediction_caches.values():
+        cache.clear()  # the warm-up images are not users' requests
 
     @app.post(
         "/predict",
@@ -352,6 +368,8 @@ def create_app_from_env() -> FastAPI:
         Model files, separated by ``os.pathsep`` (``:`` on Linux/macOS).
     ``CLASSROOM_SERVE_MAX_UPLOAD_BYTES``, ``CLASSROOM_SERVE_MAX_IMAGE_PIXELS``
         Optional limits (defaults as :func:`create_app`).
+    ``CLASSROOM_SERVE_CACHE_SIZE``
+        Optional prediction cache size (default 0: no cache).
 
     Examples
     --------
@@ -365,4 +383,5 @@ def create_app_from_env() -> FastAPI:
         paths,
         max_upload_bytes=int(os.environ.get("CLASSROOM_SERVE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
         max_image_pixels=int(os.environ.get("CLASSROOM_SERVE_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)),
+        cache_size=int(os.environ.get("CLASSROOM_SERVE_CACHE_SIZE", 0)),
     )

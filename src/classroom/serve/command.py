@@ -136,6 +136,14 @@ def add_serve_command(commands: argparse._SubParsersAction) -> argparse.Argument
         help="connections and requests at once before the server answers 503 (default: %(default)s)",
     )
     serve.add_argument(
+        "--cache-size",
+        type=int,
+        default=0,
+        metavar="N",
+        help="decoded inputs whose predictions each model remembers; a repeated image is answered "
+        "without running the model (default: %(default)s, no cache)",
+    )
+    serve.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -194,6 +202,7 @@ def run_serve(arguments: argparse.Namespace) -> int:
             max_decoded_bytes=arguments.max_decoded_bytes,
             max_concurrent_decodes=arguments.max_concurrent_decodes,
             max_waiting_decodes=arguments.max_waiting_decodes,
+            cache_size=getattr(arguments, "cache_size", 0),
         )
     except ValueError as error:
         print(f"classroom serve: error: {error}", file=sys.stderr)
