@@ -357,7 +357,7 @@ def test_a_subclass_that_changes_forward_is_not_exported_as_its_base(onnx):
 
 
 def test_a_registered_converter_exports_the_layer(onnx, ort):
-    from classroom.io import onnx_export
+    from classroom.io import onnx_export, onnx_layers
 
     model = _swish_model()
     swish = type(model[1][1])
@@ -373,7 +373,7 @@ def test_a_registered_converter_exports_the_layer(onnx, ort):
         with pytest.raises(ValueError, match="already has an ONNX converter"):
             onnx_export.register_onnx_converter(swish, convert)
     finally:
-        onnx_export._CONVERTERS.pop(swish, None)
+        onnx_layers._CONVERTERS.pop(swish, None)
 
 
 def test_the_cli_names_the_unknown_layer_and_leaves_an_existing_file_alone(tmp_path, capsys, onnx):
