@@ -252,6 +252,53 @@ show_images(test_images[wrong], test_labels[wrong], test_predictions[wrong], tit
 show_weights_as_images(model[0].weight.data, (28, 28), count=32, title="First-layer weights (32 of 512 units)");
 
 # %% [markdown]
+# ### Watch the weights turn into stroke detectors
+#
+# The same idea, replayed as training happens. A network with only 16
+# hidden units, `MLP(784, [16], 10)`, trains on the same images with the
+# same optimizer, and every few steps we take a picture of its 16 rows of
+# $W_1$ (each on its own colour scale: red raises the unit, blue lowers
+# it). `RecordEvery` is the callback that takes the pictures; the player
+# below shows them in order (press play, or drag the slider). Step 0 is
+# the random start, pure noise. As the steps go by, the middle of each tile,
+# where digits have ink, organises into smooth red and blue strokes, arcs
+# and loops: each unit has become a detector for some pieces of some
+# digits. The border keeps its random start to the end: no digit has ink
+# there, so those inputs are always 0, and a weight multiplying 0 gets a
+# gradient of exactly 0.
+
+# %%
+import math
+
+from IPython.display import HTML, display
+from matplotlib import colormaps
+
+from classroom.plots import animate_images, image_grid
+from classroom.train import RecordEvery
+
+small_model = MLP(784, [16], 10, rng=1)
+SMALL_EPOCHS = 2 if QUICK else 4
+small_steps = SMALL_EPOCHS * math.ceil(len(y_fit) / 128)
+
+
+def first_layer_picture():
+    """The 16 rows of W1 as 28 x 28 tiles, each on its own symmetric red-blue scale (an RGB array)."""
+    rows = small_model[0].weight.data.reshape(-1, 28, 28)
+    scaled = rows / np.abs(rows).max(axis=(1, 2), keepdims=True)
+    coloured = colormaps["RdBu_r"]((scaled + 1) / 2)[..., :3]  # (16, 28, 28, 3)
+    return image_grid(coloured.transpose(0, 3, 1, 2), columns=8)
+
+
+weight_pictures = RecordEvery(first_layer_picture, every=max(1, small_steps // 40), unit="step")
+small_trainer = Trainer(small_model, CrossEntropyLoss(), Adam(small_model.parameters(), lr=3e-3),
+                        callbacks=[weight_pictures])
+small_trainer.fit((x_fit, y_fit), (x_val, y_val), epochs=SMALL_EPOCHS, batch_size=128, rng=np.random.default_rng(1))
+small_accuracy = small_trainer.history["val_accuracy"][-1]
+print(f"{len(weight_pictures)} pictures over {small_steps} steps; 16 units reach validation accuracy {small_accuracy:.3f}")
+display(HTML(animate_images(weight_pictures.values, titles=[f"step {step}" for step in weight_pictures.at],
+                            scale=2.5, interval=250)))
+
+# %% [markdown]
 # ## 6. The full run
 #
 # Quick mode trades accuracy for build time. The full recipe (the 54,998

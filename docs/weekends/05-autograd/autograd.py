@@ -42,6 +42,7 @@ from classroom.config import quick_mode
 from classroom.data import MNIST_MEAN, MNIST_STD, batches, load_mnist, mnist_as_float
 from classroom.data.synthetic import make_moons
 from classroom.optim import Adam
+from classroom.train import RecordEvery
 
 QUICK = quick_mode()
 print("quick mode" if QUICK else "full mode")
@@ -218,12 +219,26 @@ test_points, test_point_labels = make_moons(1000, noise=0.12, rng=rng)
 moons_model = MLP([2, 16, 16, 2], rng=rng, dtype=np.float64)
 optimizer = Adam(moons_model.parameters(), lr=0.03)
 moons_losses = []
+# For the animation at the end of this section: the predicted probability on a
+# coarse grid, every 10 steps (no_grad: looking does not change training).
+frame_x, frame_y = np.meshgrid(np.linspace(-1.6, 2.6, 140), np.linspace(-1.2, 1.7, 100))
+
+
+def probability_on_frame_grid():
+    with no_grad():
+        outputs = moons_model(np.column_stack([frame_x.ravel(), frame_y.ravel()]))
+    return outputs.log_softmax().exp().data[:, 1].reshape(frame_x.shape)
+
+
+boundary_snapshots = RecordEvery(probability_on_frame_grid, every=10)
+boundary_snapshots.record(0)
 for step in range(300):
     moons_model.zero_grad()
     loss = cross_entropy(moons_model(points), point_labels)
     loss.backward()
     optimizer.step()
     moons_losses.append(loss.item())
+    boundary_snapshots.tick(step + 1)
 
 with no_grad():
     moons_accuracy = np.mean(moons_model(test_points).data.argmax(axis=1) == test_point_labels)
@@ -244,6 +259,46 @@ boundary_axis.scatter(points[:, 0], points[:, 1], c=point_labels, cmap="RdBu_r",
 boundary_axis.set(title="Decision boundary (black line: p = 0.5)", xlabel="$x_1$", ylabel="$x_2$")
 plt.tight_layout()
 plt.show()
+
+# %% [markdown]
+# ### Watch the boundary form
+#
+# The same run replayed: the network's prediction every 10 steps, from the
+# random start (step 0) to step 300. Watch the black line ($p = 0.5$) start
+# as a nearly straight cut, which is all a freshly initialised network
+# offers, then bend around the tips of the two moons as the loss falls. Most
+# of the change happens in the first hundred steps; after that the line only
+# settles into the gap between the moons.
+
+# %%
+from IPython.display import HTML, display
+
+from classroom.plots import animate_figure
+
+figure, frame_axis = plt.subplots(figsize=(5.6, 4.0))
+probability_image = frame_axis.imshow(
+    boundary_snapshots.values[0], origin="lower", extent=(-1.6, 2.6, -1.2, 1.7), aspect="auto",
+    cmap="RdBu_r", vmin=0, vmax=1, alpha=0.6,
+)
+frame_axis.scatter(points[:, 0], points[:, 1], c=point_labels, cmap="RdBu_r", edgecolors="white", s=14)
+frame_axis.set(xlabel="$x_1$", ylabel="$x_2$")
+figure.tight_layout()
+boundary_line = []
+
+
+def draw_boundary(frame):
+    """Show the probabilities recorded at this frame's step, and their p = 0.5 line."""
+    probability = boundary_snapshots.values[frame]
+    probability_image.set_data(probability)
+    for artist in boundary_line:
+        artist.remove()
+    boundary_line[:] = [frame_axis.contour(frame_x, frame_y, probability, levels=[0.5], colors="black")]
+    step = boundary_snapshots.at[frame]
+    loss_text = f"loss {moons_losses[step - 1]:.3f}" if step else "before training"
+    frame_axis.set_title(f"step {step}: {loss_text}")
+
+
+display(HTML(animate_figure(figure, draw_boundary, len(boundary_snapshots))))
 
 # %% [markdown]
 # ## 4. MNIST with the engine

@@ -174,6 +174,60 @@ axis.legend(fontsize="small")
 axis.grid(alpha=0.3)
 
 # %% [markdown]
+# ### Watch them move
+#
+# The same paths, replayed step by step: press play, or drag the slider. On
+# the bowl (left), plain SGD at $\eta = 0.07$ bounces from one wall of the
+# valley to the other, SGD at $\eta = 0.01$ creeps, momentum's bounces die
+# out after a few steps, and Adam sets off on a diagonal (a step of about
+# $\eta$ in $x$ and in $y$ alike), overshoots and curls back to the minimum.
+# On Rosenbrock's valley (right) the race is along the curved floor towards
+# the star: watch which dot arrives first, and how far plain SGD has got when
+# the 1,500 steps are over. On the left there is a frame every two steps of
+# the 60; on the right the frames are closer together at the start, where the
+# paths change fastest, so read the step number in the title.
+
+# %%
+from IPython.display import HTML, display
+
+from classroom.plots import animate_figure
+from classroom.plots.animation import frame_indices
+from classroom.plots.plane import plot_surface_contours
+
+PATH_FRAMES = 30
+bowl_frame_steps = frame_indices(bowl_steps + 1, PATH_FRAMES)
+rosenbrock_frame_steps = np.round(rosenbrock_steps * np.linspace(0, 1, PATH_FRAMES) ** 2).astype(int)
+race = {name: rosenbrock_paths[name] for name in
+        ["SGD (lr 1e-3)", "SGD + momentum (lr 1e-3, 0.9)", "RMSprop (lr 1e-2)", "Adam (lr 0.05)"]}
+
+figure, axes = plt.subplots(1, 2, figsize=(10.5, 4.2))
+panels = []
+for axis, surface, paths, frame_steps in ((axes[0], bowl, bowl_paths, bowl_frame_steps),
+                                          (axes[1], rosenbrock, race, rosenbrock_frame_steps)):
+    plot_surface_contours(surface, ax=axis)
+    lines = []
+    for colour, (name, path) in enumerate(paths.items()):
+        (trail,) = axis.plot([], [], color=f"C{colour}", lw=1.4, label=name)
+        (head,) = axis.plot([], [], "o", color=f"C{colour}", markeredgecolor="k", markersize=6)
+        lines.append((path, trail, head))
+    axis.legend(fontsize="x-small", loc="lower right")
+    panels.append((axis, surface, lines, frame_steps))
+figure.tight_layout()
+
+
+def draw_paths(frame):
+    """Draw every path up to its step of this frame, with a dot where the optimizer is."""
+    for axis, surface, lines, frame_steps in panels:
+        step = frame_steps[frame]
+        for path, trail, head in lines:
+            trail.set_data(path.points[: step + 1, 0], path.points[: step + 1, 1])
+            head.set_data(path.points[step : step + 1, 0], path.points[step : step + 1, 1])
+        axis.set_title(f"{surface.name}: step {step}")
+
+
+display(HTML(animate_figure(figure, draw_paths, PATH_FRAMES, interval=150, dpi=64)))
+
+# %% [markdown]
 # ## 2. The classic Adam mistake: $1-\beta$ instead of $1-\beta^t$
 #
 # $m$ and $v$ start at zero. After $t$ steps of a constant gradient $g$,

@@ -4,7 +4,7 @@
   shuffled mini-batches, with validation after each epoch.
 * Callbacks (in ``callbacks``): ``History``, ``EarlyStopping``,
   ``ModelCheckpoint``, ``NaNGuard`` (raises ``TrainingDiverged``),
-  ``ProgressBar``.
+  ``ProgressBar``, ``RecordEvery`` (keeps snapshots every N steps or epochs).
 * Checkpoints (in ``checkpoint``): ``save_checkpoint`` / ``load_checkpoint``
   to stop and resume training exactly.
 * The VAE's loop (in ``vae``): ``train_vae`` and ``evaluate_vae`` (the
@@ -19,6 +19,7 @@ from .callbacks import (
     ModelCheckpoint,
     NaNGuard,
     ProgressBar,
+    RecordEvery,
     TrainingDiverged,
 )
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -32,6 +33,7 @@ __all__ = [
     "ModelCheckpoint",
     "NaNGuard",
     "ProgressBar",
+    "RecordEvery",
     "Trainer",
     "TrainingDiverged",
     "evaluate_vae",

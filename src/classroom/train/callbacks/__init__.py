@@ -2,7 +2,7 @@
 
 The loop in ``classroom.train.loop`` stays short and readable; everything
 optional (recording history, stopping early, saving checkpoints, watching
-for NaN, drawing progress bars) lives here as a ``Callback``, one module each. The hooks, in
+for NaN, drawing progress bars, recording snapshots) lives here as a ``Callback``, one module each. The hooks, in
 the order the loop calls them::
 
     on_fit_start(trainer)
@@ -29,6 +29,7 @@ from .history import History
 from .model_checkpoint import ModelCheckpoint
 from .nan_guard import NaNGuard, TrainingDiverged
 from .progress import ProgressBar
+from .record_every import RecordEvery
 
 __all__ = [
     "Callback",
@@ -37,5 +38,6 @@ __all__ = [
     "ModelCheckpoint",
     "NaNGuard",
     "ProgressBar",
+    "RecordEvery",
     "TrainingDiverged",
 ]
