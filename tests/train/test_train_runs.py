@@ -46,3 +46,33 @@ def test_the_command_is_recorded_as_it_would_be_typed_again():
     assert command_record("scripts/train_mnist.py", ["--epochs", "3", "--out", "my runs"]) == (
         "python scripts/train_mnist.py --epochs 3 --out 'my runs'"
     )
+
+
+def test_read_run_returns_the_record_and_says_what_to_run_when_missing(tmp_path, capsys):
+    from classroom.train.runs import read_run
+
+    assert read_run("runs/questions/formats.json", root=tmp_path) is None
+    assert "python scripts/question_formats.py" in capsys.readouterr().out
+    path = tmp_path / "runs" / "questions" / "formats.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"command": "python scripts/question_formats.py", "value": 3}')
+    assert read_run("runs/questions/formats.json", root=tmp_path)["value"] == 3
+
+
+def test_read_run_names_a_broken_file(tmp_path):
+    import pytest
+
+    from classroom.train.runs import read_run
+
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(ValueError, match="broken.json is not valid JSON"):
+        read_run("broken.json", root=tmp_path)
+
+
+def test_describe_run_shows_command_date_and_machine():
+    from classroom.train.runs import describe_run
+
+    text = describe_run({"command": "python scripts/a.py --x 1", "date": "2026-12-03",
+                         "machine": {"cpu": "Some CPU", "cpu_count": 2, "threads": 2}})
+    assert text.splitlines() == ["command: python scripts/a.py --x 1", "date:    2026-12-03",
+                                 "machine: Some CPU, 2 cores, 2 thread(s)"]

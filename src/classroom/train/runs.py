@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shlex
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from ..config import limit_blas_threads, project_root
 
-__all__ = ["add_run_options", "apply_run_options", "command_record", "machine_record"]
+__all__ = ["add_run_options", "apply_run_options", "command_record", "describe_run", "machine_record", "read_run"]
 
 #: Marks an option the script does not take.
 NOT_TAKEN = object()
@@ -158,3 +159,72 @@ def command_record(script: str, argv=None) -> str:
     """
     arguments = sys.argv[1:] if argv is None else [str(argument) for argument in argv]
     return shlex.join(["python", script, *arguments])
+
+
+def read_run(relative_path: str | Path, *, root: Path | None = None) -> dict | None:
+    """Return a recorded run's JSON (``runs/...``), or None with a message when there is none.
+
+    The pages that show a recorded full run (the Questions pages, the
+    lessons) read it with this, so a clone without the file still builds:
+    the page says which script makes it instead of failing.
+
+    Parameters
+    ----------
+    relative_path : str or Path
+        The file, relative to the project root, e.g.
+        ``"runs/questions/formats.json"``.
+    root : Path, optional
+        The project root; default :func:`classroom.config.project_root`, or
+        the working directory outside a checkout.
+
+    Returns
+    -------
+    dict or None
+        The parsed record; None (after printing what to run) when the file
+        is missing.
+
+    Raises
+    ------
+    ValueError
+        When the file exists but is not valid JSON (names the file).
+    """
+    base = root if root is not None else (project_root() or Path.cwd())
+    path = Path(base) / relative_path
+    if not path.exists():
+        script = path.stem.replace("-", "_")
+        print(f"No recorded run at {relative_path}: `python scripts/question_{script}.py` (or the script named "
+              "on this page) makes it.")
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{relative_path} is not valid JSON ({error}); run its script again to rewrite it") from None
+
+
+def describe_run(record: dict) -> str:
+    """Return the lines a page prints above a recorded run's numbers: command, date and machine.
+
+    Parameters
+    ----------
+    record : dict
+        A record with ``"command"``, ``"date"`` and a ``"machine"`` from
+        :func:`machine_record` (``"seconds"``, when present, is shown too).
+
+    Returns
+    -------
+    str
+        Three lines, e.g. ``"command: python scripts/...\ndate:    2026-12-03\nmachine: ..."``.
+
+    Examples
+    --------
+    >>> print(describe_run({"command": "python scripts/x.py", "date": "2026-12-03",
+    ...                     "machine": {"cpu": "CPU", "cpu_count": 2, "threads": 1}, "seconds": 61.2}))
+    command: python scripts/x.py
+    date:    2026-12-03
+    machine: CPU, 2 cores, 1 thread(s); the run took 61 s
+    """
+    machine = record.get("machine", {})
+    line = f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cpu_count')} cores, {machine.get('threads')} thread(s)"
+    if record.get("seconds") is not None:
+        line += f"; the run took {record['seconds']:.0f} s"
+    return f"command: {record.get('command', '?')}\ndate:    {record.get('date', '?')}\nmachine: {line}"
