@@ -208,6 +208,126 @@ figure.tight_layout()
 plt.show()
 
 # %% [markdown]
+# ## How small can it be?
+#
+# Part 1 showed that **two** hidden units are enough: the OR unit and the
+# AND unit. A 2-$h$-1 network has $2h + h$ parameters in its first layer
+# (weights and biases) and $h + 1$ in its output layer, $4h + 1$ in all:
+
+# %%
+from IPython.display import display  # noqa: E402
+
+from classroom.evaluation import markdown_table  # noqa: E402
+from classroom.models.mlp import MLP  # noqa: E402
+
+WIDTHS = [1, 2, 3, 4]
+parameter_counts = {width: sum(p.data.size for p in MLP(2, [width], 1).parameters()) for width in WIDTHS}
+print("parameters:", ", ".join(f"{width} hidden -> {count}" for width, count in parameter_counts.items()))
+
+# %% [markdown]
+# One hidden unit cannot do it, whatever the weights: the output is then a
+# monotone function of a single $w_1 x_1 + w_2 x_2 + b$, so the boundary
+# is one straight line again. But "enough in principle" is not what
+# gradient descent finds. How often does training *succeed* with each
+# width? That needs many seeds, and one run of `train_xor` takes a good
+# fraction of a second (2,000 steps of Python), so `train_seeds` (in
+# `classroom.train.many_seeds`) trains the same networks from 50 seeds
+# at once: the same initial weights as `train_xor(hidden_units, seed)`, the
+# same full-batch SGD, with the 50 networks' weights stacked in one array.
+# First a check that it is the same computation:
+
+# %%
+from classroom.train.many_seeds import train_seeds  # noqa: E402
+
+check_model, check_losses = train_xor(hidden_units=2, seed=3)
+check_runs = train_seeds(X, y, hidden_units=2, seeds=[3], steps=2000, lr=0.5)
+print(f"seed 3, 2 hidden units: final loss {check_losses[-1]:.6f} (train_xor) vs "
+      f"{check_runs.losses[-1, 0]:.6f} (train_seeds); largest output difference "
+      f"{np.max(np.abs(check_model(X) - check_runs.logits(X)[0])):.1e}")
+
+# %%
+SEEDS = range(50)
+runs_by_width = {width: train_seeds(X, y, hidden_units=width, seeds=SEEDS, steps=2000, lr=0.5) for width in WIDTHS}
+rows = []
+for width, runs in runs_by_width.items():
+    solved = runs.solved(X, y)
+    steps_needed = runs.first_solved[solved]
+    rows.append([width, parameter_counts[width], f"{int(solved.sum())} of {len(solved)}",
+                 f"{np.median(steps_needed):.0f}" if solved.any() else "never"])
+    print(f"{width} hidden unit{'s' if width > 1 else ''} ({parameter_counts[width]} parameters): solved XOR in {int(solved.sum())} "
+          f"of {len(solved)} runs")
+markdown_table(["hidden units", "parameters", "solved XOR (2,000 steps)", "median steps until solved"], rows)
+
+# %% [markdown]
+# What does a failed run look like? Each dot below is one seed's final
+# loss. A network that classifies all four points right ends near zero.
+# The failed two-unit runs sit on a plateau instead, at a loss close to
+# $\ln(2)/2 \approx 0.347$: that is the loss of a network that is sure of
+# two points and says probability 0.5 for the other two ($\ln 2$ each,
+# averaged over four points). Gradient descent has found a way to fit half
+# the data with its two units and has no downhill path from there to the
+# other half. The counts printed under the plot show how many points the
+# failed runs get right.
+
+# %%
+figure, axis = plt.subplots(figsize=(6.5, 3.2))
+for width, runs in runs_by_width.items():
+    solved = runs.solved(X, y)
+    jitter = np.random.default_rng(width).uniform(-0.15, 0.15, len(solved))
+    axis.scatter(width + jitter[solved], runs.losses[-1, solved], s=14, color="tab:blue",
+                 label="solved" if width == WIDTHS[-1] else None)
+    axis.scatter(width + jitter[~solved], runs.losses[-1, ~solved], s=14, color="tab:red", marker="x",
+                 label="not solved" if width == 1 else None)
+axis.set(xlabel="hidden units", ylabel="final loss (2,000 steps)", xticks=WIDTHS,
+         title=f"XOR from {len(SEEDS)} seeds per width")
+axis.legend()
+plt.show()
+points_right = {width: np.sum((runs.logits(X)[:, :, 0] > 0) == (y > 0.5), axis=1)
+                for width, runs in runs_by_width.items()}
+failed = ~runs_by_width[2].solved(X, y)
+print(f"2 hidden units, {int(failed.sum())} failed runs: points classified right ->",
+      {int(count): int(np.sum(points_right[2][failed] == count)) for count in np.unique(points_right[2][failed])},
+      f"; median final loss {np.median(runs_by_width[2].losses[-1, failed]):.3f} (ln(2)/2 = {np.log(2) / 2:.3f})")
+
+# %% [markdown]
+# The smallest network that *can* solve XOR (two hidden units, 9
+# parameters) is not the smallest that *reliably learns* it: a few more
+# units give gradient descent more ways to reach a solution from a random
+# start. That is a small model of a large fact: networks are usually
+# trained much bigger than the smallest that could represent the answer,
+# and pruning (making them small *after* training) works better than
+# training the small one from scratch.
+#
+# ### The recorded run
+#
+# `scripts/question_smallest_network.py` asks the same question with 1,000
+# seeds, more widths, ten times more steps, and a sigmoid hidden layer:
+
+# %%
+from classroom.train.runs import describe_run, read_run  # noqa: E402
+
+record = read_run("runs/questions/smallest-network.json")
+if record is not None:
+    print(describe_run(record))
+    recorded_steps = record["settings"]["steps"]
+    display(markdown_table(
+        ["hidden units", "parameters"] + [f"solved, {steps:,} steps" for steps in recorded_steps],
+        [[row["hidden_units"], row["parameters"]]
+         + [f"{row['solved'][str(steps)]} of {record['seeds']} ({row['solved'][str(steps)] / record['seeds']:.0%})"
+            for steps in recorded_steps] for row in record["results"]["tanh"]]))
+    if "sigmoid" in record["results"]:
+        display(markdown_table(
+            ["hidden units", f"sigmoid hidden layer, solved ({recorded_steps[0]:,} steps)"],
+            [[row["hidden_units"], f"{row['solved'][str(recorded_steps[0])]} of {record['seeds']}"]
+             for row in record["results"]["sigmoid"]]))
+
+# %% [markdown]
+# In the recorded run, compare the two step columns: ten times more
+# steps barely changes how many two-unit networks succeed. The failed runs
+# are stuck on their plateau, not slow, and no amount of patience gets
+# them off it; a wider network avoids the plateau instead.
+
+# %% [markdown]
 # ## What to take away
 #
 # * One neuron draws one line; a hidden layer lets the network combine lines
@@ -216,6 +336,10 @@ plt.show()
 #   needed so that gradients can say *how* to change it.
 # * The learned weights are not the ones we chose by hand. Many weight settings
 #   solve the same problem, and gradient descent finds one of them.
+# * Two hidden units can represent XOR, but gradient descent from a random
+#   start often fails with two and rarely with four (the table in "How
+#   small can it be?"): a network that can represent the answer is not
+#   always one that learns it.
 #
 # **Try it yourself:** replace `Tanh()` with `Sigmoid()` (also in `classroom.nn`)
 # and compare the loss curves; set `hidden_units=1` and explain the result; print
