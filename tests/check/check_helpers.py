@@ -111,12 +111,19 @@ def mutation_ids(mutations: list[tuple[str, dict, str]]) -> list[str]:
     return [f"{hint_id}-{next(iter(mistakes.values()))}" for _, mistakes, hint_id in mutations]
 
 
+def source_files(module: ModuleType) -> list[Path]:
+    """The source of ``module``: its file, or every ``.py`` file of a package's folder (``weekend_01/*.py``)."""
+    path = Path(module.__file__)
+    return sorted(path.parent.rglob("*.py")) if hasattr(module, "__path__") else [path]
+
+
 def raised_hint_ids(*modules: ModuleType) -> set[str]:
-    """The hint_ids written as ``CheckFailed("hint-id", ...)`` in the source of ``modules``."""
+    """The hint_ids written as ``CheckFailed("hint-id", ...)`` in the source of ``modules`` (a package: all its files)."""
     return {
         hint_id
         for module in modules
-        for hint_id in _RAISED_HINT.findall(Path(module.__file__).read_text(encoding="utf-8"))
+        for path in source_files(module)
+        for hint_id in _RAISED_HINT.findall(path.read_text(encoding="utf-8"))
     }
 
 
