@@ -89,16 +89,16 @@ def test_the_player_steps_and_plays_offline(served_site, browser, page_path):
         frames = int(slider.get_attribute("max")) + 1
         assert frames >= 2
 
-        player.get_by_role("button", name="Next frame").click()
+        player.get_by_role("button", name="Next frame", exact=True).click()
         assert slider.input_value() == "1"
         assert image.get_attribute("src") != first_src, "the next frame shows the same picture"
 
-        player.get_by_role("button", name="First frame").click()
-        player.get_by_role("button", name="Play").click()
+        player.get_by_role("button", name="First frame", exact=True).click()
+        player.get_by_role("button", name="Play", exact=True).click()
         page.wait_for_function(
             "slider => parseInt(slider.value) >= 2 || slider.max < 2", arg=slider.element_handle(), timeout=10_000
         )
-        player.get_by_role("button", name="Pause").click()
+        player.get_by_role("button", name="Pause", exact=True).click()
         assert not errors, f"{page_path}: JavaScript errors {errors}"
         other_hosts = [url for url in refused if "font-awesome" in url or "maxcdn" in url]
         assert not other_hosts, f"the player asked another host for {other_hosts}"
