@@ -30,7 +30,8 @@ from .download import download_file, file_digest, verify_digest
 from .errors import ChecksumError, CorruptDataError, MissingDataError
 from .fashion_mnist import FASHION_MNIST_CLASSES, FASHION_MNIST_SHA256, load_fashion_mnist
 from .idx import parse_idx, read_idx
-from .image_folder import ImageFolder, decode_image, load_image_folder
+from .image_decoding import decode_image
+from .image_folder import ImageFolder, load_image_folder
 from .iris import Iris, load_iris
 from .mnist import MNIST_CLASSES, MNIST_MEAN, MNIST_SHA256, MNIST_STD, load_mnist
 from .paths import cache_dir, resolve_data_dir

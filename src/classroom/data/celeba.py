@@ -48,7 +48,8 @@ from classroom.io.atomic import atomic_write
 from .cache import cached, cache_key, read_cache
 from .download import file_digest
 from .errors import ChecksumError, MissingDataError
-from .image_folder import decode_image, first_image_files
+from .image_decoding import decode_image
+from .image_files import first_image_files
 from .paths import cache_dir, dataset_dir, download_allowed, missing_data_error, resolve_data_dir
 
 #: The dataset's home page.

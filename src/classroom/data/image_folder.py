@@ -13,39 +13,37 @@ archives are read member by member, never extracted to disk::
 
 Class folders sorted alphabetically give the labels 0, 1, 2, ...
 
-Resize policy
--------------
-Every image is turned into RGB (grey, palette, CMYK, 16-bit and images with
-transparency included; transparent pixels are composited on white; the
-EXIF orientation of phone photos is applied), then **centre-cropped to the
-target's aspect ratio and resized** (bicubic, antialiased) to exactly
-``size``: nothing is stretched, at the cost of trimming the edges of the
-longer side (a 300x200 photo becomes its middle 200x200 square for a square
-target). Images already of the target size are left untouched.
+How each image is decoded and resized (the resize policy) is in
+:mod:`classroom.data.image_decoding`; how a folder or an archive is walked
+in :mod:`classroom.data.image_files`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import tarfile
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .cache import cached
-from .errors import CorruptDataError, MissingDataError
+from .errors import MissingDataError
+from .image_decoding import IMAGE_EXTENSIONS, centre_crop_resize, decode_image, is_image_name, normalize_size
+from .image_files import first_image_files, is_archive, iter_image_files
 
-#: File extensions read as images (case-insensitive); other files are ignored.
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
-
-_ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
-_BACKGROUND = (255, 255, 255)
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "ImageFolder",
+    "centre_crop_resize",
+    "decode_image",
+    "first_image_files",
+    "is_archive",
+    "is_image_name",
+    "iter_image_files",
+    "load_image_folder",
+    "normalize_size",
+]
 
 
 @dataclass
@@ -74,233 +72,6 @@ class ImageFolder:
         """Number of images."""
         return len(self.labels)
 
-
-def normalize_size(size) -> tuple[int, int] | None:
-    """Turn ``size`` into ``(height, width)``.
-
-    Parameters
-    ----------
-    size : int or (int, int) or None
-        An int means a square; a pair is ``(height, width)``; None keeps the
-        original size.
-
-    Returns
-    -------
-    (int, int) or None
-    """
-    if size is None:
-        return None
-    if isinstance(size, (int, np.integer)):
-        size = (int(size), int(size))
-    if len(size) != 2 or any(int(side) != side or side < 1 for side in size):
-        raise ValueError(f"size must be a positive int or a pair (height, width) of positive ints, got {size!r}")
-    return int(size[0]), int(size[1])
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Convert any Pillow mode to RGB (alpha composited on white)."""
-    if image.mode == "RGB":
-        return image
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
-        # 16-bit grey: scale 0..65535 to 0..255 (Pillow's own conversion would clip).
-        grey = np.asarray(image, dtype=np.float64)
-        grey = np.clip(np.rint(grey * (255.0 / 65535.0)), 0, 255).astype(np.uint8)
-        return Image.fromarray(grey).convert("RGB")
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, _BACKGROUND + (255,))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
-
-
-def decode_image(data: bytes, *, name: str, size=(32, 32)) -> np.ndarray:
-    """Decode one image file to RGB pixels of the requested size.
-
-    Parameters
-    ----------
-    data : bytes
-        The encoded file (JPEG, PNG, ...).
-    name : str
-        The file's name, used in error messages (e.g. the path inside an archive).
-    size : int or (int, int) or None, default (32, 32)
-        Target ``(height, width)``; see the module's resize policy. None keeps
-        the original size.
-
-    Returns
-    -------
-    ndarray of shape (height, width, 3), dtype uint8
-
-    Raises
-    ------
-    CorruptDataError
-        The file is not a readable image; the message names it.
-    """
-    target = normalize_size(size)
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            opened.load()
-            image = ImageOps.exif_transpose(opened)
-            image = _to_rgb(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise CorruptDataError(
-            f"could not decode image {name}: {type(error).__name__}: {error}. Delete or replace this file."
-        ) from None
-    if target is not None and (image.height, image.width) != target:
-        image = centre_crop_resize(image, target)
-    return np.asarray(image, dtype=np.uint8)
-
-
-def centre_crop_resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Cut the largest centred box with the target's aspect ratio, then resize it.
-
-    Parameters
-    ----------
-    image : PIL.Image.Image
-        Any size.
-    size : (int, int)
-        Target ``(height, width)``.
-
-    Returns
-    -------
-    PIL.Image.Image
-        Exactly ``size``; bicubic, antialiased resampling.
-
-    Examples
-    --------
-    An 89x109 (width x height) portrait to a 64x64 square keeps rows 10:99
-    (the centred 89x89 square), then shrinks it.
-    """
-    height, width = size
-    crop_width = min(image.width, round(image.height * width / height))
-    crop_height = min(image.height, round(image.width * height / width))
-    left = (image.width - crop_width) // 2
-    top = (image.height - crop_height) // 2
-    # Crop first: resizing with a box would let the filter read pixels outside the box.
-    cropped = image.crop((left, top, left + crop_width, top + crop_height))
-    if cropped.size == (width, height):
-        return cropped
-    return cropped.resize((width, height), resample=Image.Resampling.BICUBIC)
-
-
-def is_image_name(name: str) -> bool:
-    """Return True for a visible file with an image extension (see ``IMAGE_EXTENSIONS``).
-
-    Parameters
-    ----------
-    name : str
-        A file name or path.
-
-    Returns
-    -------
-    bool
-    """
-    base = PurePosixPath(name).name
-    return not base.startswith(".") and PurePosixPath(base).suffix.lower() in IMAGE_EXTENSIONS
-
-
-def is_archive(path: str | os.PathLike) -> bool:
-    """Return True when ``path`` names an archive file (``.zip``, ``.tar``, ``.tar.gz``, ``.tgz``).
-
-    Parameters
-    ----------
-    path : str or path-like
-
-    Returns
-    -------
-    bool
-    """
-    return str(path).lower().endswith(_ARCHIVE_SUFFIXES) and Path(path).is_file()
-
-
-def iter_image_files(source: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(relative_path, encoded_bytes)`` for every image file in a folder or archive.
-
-    Parameters
-    ----------
-    source : str or path-like
-        A folder, a ``.zip``, or a ``.tar``/``.tar.gz``/``.tgz`` archive.
-        Archives are read member by member; nothing is extracted to disk.
-
-    Yields
-    ------
-    (str, bytes)
-        Path relative to the root with ``/`` separators, and file contents.
-        Folders and zip files are visited in sorted order, tar archives in
-        stored order (a compressed tar can only be read front to back).
-
-    Raises
-    ------
-    CorruptDataError
-        The archive is truncated or unreadable.
-    """
-    source = Path(source)
-    if source.is_dir():
-        for folder, subfolders, files in os.walk(source):
-            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-            for file_name in sorted(files):
-                path = Path(folder) / file_name
-                if is_image_name(file_name):
-                    yield path.relative_to(source).as_posix(), path.read_bytes()
-    elif zipfile.is_zipfile(source):
-        yield from _iter_zip(source)
-    else:
-        yield from _iter_tar(source)
-
-
-def _iter_zip(source: Path, limit: int | None = None) -> Iterator[tuple[str, bytes]]:
-    """Image members of a zip file, sorted by name (at most ``limit``)."""
-    try:
-        with zipfile.ZipFile(source) as archive:
-            names = sorted(info.filename for info in archive.infolist() if not info.is_dir())
-            for name in [name for name in names if is_image_name(name)][:limit]:
-                yield name, archive.read(name)
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise CorruptDataError(f"{source}: unreadable or truncated zip file ({error}); fetch it again") from None
-
-
-def _iter_tar(source: Path) -> Iterator[tuple[str, bytes]]:
-    """Image members of a (compressed) tar archive, streamed in stored order."""
-    try:
-        with tarfile.open(source, mode="r|*") as archive:
-            for member in archive:
-                name = member.name.removeprefix("./")
-                if member.isfile() and is_image_name(name):
-                    yield name, archive.extractfile(member).read()
-    except (tarfile.TarError, EOFError, OSError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise CorruptDataError(f"{source}: unreadable or truncated archive ({error}); fetch it again") from None
-
-
-def first_image_files(source: str | os.PathLike, limit: int | None = None) -> list[tuple[str, bytes]]:
-    """Return the first ``limit`` image files of a folder or archive, sorted by path.
-
-    Folders and zip files read only the files returned; a tar archive has to
-    be read through to know which names come first.
-
-    Parameters
-    ----------
-    source : str or path-like
-        A folder or an archive (see :func:`iter_image_files`).
-    limit : int, optional
-        How many files; default None returns all.
-
-    Returns
-    -------
-    list of (str, bytes)
-        ``(relative_path, encoded_bytes)`` sorted by path.
-    """
-    source = Path(source)
-    if source.is_dir():
-        paths = sorted(
-            path for path in source.rglob("*") if path.is_file() and is_image_name(path.relative_to(source).as_posix())
-        )[:limit]
-        return [(path.relative_to(source).as_posix(), path.read_bytes()) for path in paths]
-    if zipfile.is_zipfile(source):
-        return list(_iter_zip(source, limit))
-    return sorted(_iter_tar(source))[:limit]
 
 
 def _class_of(path: str, split: str | None, source: Path) -> tuple[str, str] | None:

@@ -43,7 +43,7 @@ from PIL import Image
 
 from .cifar10 import CIFAR10_CLASSES, cifar10_source, classify_cifar10_source, read_cifar10_source
 from .errors import MissingDataError
-from .image_folder import iter_image_files
+from .image_files import iter_image_files
 from .paths import cache_dir, missing_data_error, resolve_data_dir
 
 #: The two splits written.
