@@ -29,9 +29,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -51,7 +49,6 @@ from classroom.data import (
     stratified_split,
 )
 from classroom.evaluation.timing import time_call
-from classroom.io.atomic import write_json
 from classroom.models.registry import build_model
 from classroom.nn import CrossEntropyLoss
 from classroom.nn.parallel import use_threads
@@ -61,7 +58,7 @@ from classroom.serve.images import decode_upload
 from classroom.serve.loadgen import local_server, send_requests
 from classroom.serve.model_file import export_model, load_served_model
 from classroom.train import Trainer
-from classroom.train.runs import add_run_options, apply_run_options, command_record, machine_record
+from classroom.train.runs import add_run_options, apply_run_options, finish_run, run_settings, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "caching-and-batching"
@@ -197,8 +194,7 @@ def main(argv=None) -> int:
     arguments = parse_arguments(argv)
     apply_run_options(arguments)
     blas = use_threads(arguments.threads)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     concurrencies = [1] if arguments.concurrency == 1 else [1, arguments.concurrency]
     with tempfile.TemporaryDirectory(prefix="caching-") as folder:
         paths, models = export_models(Path(folder), arguments)
@@ -213,26 +209,26 @@ def main(argv=None) -> int:
     for label, rows in tables.items():
         for row in rows:
             print(f"{label}: {row}")
-    record = {
-        "command": command_record("scripts/question_caching_and_batching.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {key: value for key, value in vars(arguments).items() if key not in ("out", "data_dir")}
-        | {"cache_size": CACHE_SIZE},
-        "models": models,
-        "note": (f"two classroom serve processes on 127.0.0.1 (--cache-size 0 and {CACHE_SIZE}), PNG test images, "
-                 f"{arguments.rounds} rounds of {arguments.requests} requests per measurement in a random order, "
-                 "latencies pooled; the client shares the machine's cores with the servers"),
-        "breakdown_ms": steps,
-        "load": tables,
-        "batching_ms_per_image": batch_times,
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=arguments.threads, blas=blas)
-        | {"load_average_at_start": load, "note": "shared machine, other jobs running"},
-    }
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    path = arguments.out / f"{SLUG}.json"
-    write_json(path, record)
-    print(f"wrote {path}")
+    finish_run(
+        start,
+        script="scripts/question_caching_and_batching.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "models": models,
+            "note": (f"two classroom serve processes on 127.0.0.1 (--cache-size 0 and {CACHE_SIZE}), PNG test images, "
+                     f"{arguments.rounds} rounds of {arguments.requests} requests per measurement in a random order, "
+                     "latencies pooled; the client shares the machine's cores with the servers"),
+            "breakdown_ms": steps,
+            "load": tables,
+            "batching_ms_per_image": batch_times,
+        },
+        out=arguments.out,
+        name=SLUG,
+        threads=arguments.threads,
+        blas=blas,
+        settings=run_settings(arguments) | {"cache_size": CACHE_SIZE},
+    )
     return 0
 
 

@@ -23,9 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -44,7 +42,6 @@ from classroom.data import (
     to_float_nchw,
 )
 from classroom.evaluation.timing import time_call
-from classroom.io.atomic import write_json
 from classroom.models.cnn import cifar_cnn
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss
@@ -53,7 +50,7 @@ from classroom.nn.parallel import use_threads
 from classroom.optim import SGD
 from classroom.optim.lr_scheduler import OneCycleLR
 from classroom.train import Trainer
-from classroom.train.runs import add_run_options, apply_run_options, command_record, machine_record
+from classroom.train.runs import add_run_options, apply_run_options, finish_run, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "deeper-vs-wider"
@@ -204,34 +201,32 @@ def main(argv=None) -> int:
     arguments = parse_arguments(argv)
     apply_run_options(arguments)
     blas = use_threads(arguments.threads)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     mlp = run_mlps(arguments)
     cnn = run_cnns(arguments)
-    record = {
-        "command": command_record("scripts/question_deeper_vs_wider.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {key: (value if not isinstance(value, Path) else value.name) for key, value in vars(arguments).items()
-                     if key not in ("out", "data_dir")},
-        "mlp": mlp,
-        "cnn": cnn,
-        "timing_note": "forward passes in eval mode; per image = the median of all calls / batch size; the "
-                       "models take turns for --rounds rounds of --repeats calls (fewer for batches and CNNs)",
-        "published": {
-            "source": "torchvision model documentation (IMAGENET1K_V1 weights) and He et al. 2016, Table 1",
-            "resnet18": {"layers": 18, "parameters": 11689512, "gflops_torchvision": 1.81, "flops_paper": 1.8e9,
-                         "top1": 69.758},
-            "resnet50": {"layers": 50, "parameters": 25557032, "gflops_torchvision": 4.09, "flops_paper": 3.8e9,
-                         "top1": 76.13},
+    finish_run(
+        start,
+        script="scripts/question_deeper_vs_wider.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "mlp": mlp,
+            "cnn": cnn,
+            "timing_note": "forward passes in eval mode; per image = the median of all calls / batch size; the "
+                           "models take turns for --rounds rounds of --repeats calls (fewer for batches and CNNs)",
+            "published": {
+                "source": "torchvision model documentation (IMAGENET1K_V1 weights) and He et al. 2016, Table 1",
+                "resnet18": {"layers": 18, "parameters": 11689512, "gflops_torchvision": 1.81, "flops_paper": 1.8e9,
+                             "top1": 69.758},
+                "resnet50": {"layers": 50, "parameters": 25557032, "gflops_torchvision": 4.09, "flops_paper": 3.8e9,
+                             "top1": 76.13},
+            },
         },
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=arguments.threads, blas=blas)
-        | {"load_average_at_start": load, "note": "shared machine, other jobs running"},
-    }
-    path = arguments.out / f"{SLUG}.json"
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    write_json(path, record)
-    print(f"wrote {path}")
+        out=arguments.out,
+        name=SLUG,
+        threads=arguments.threads,
+        blas=blas,
+    )
     return 0
 
 

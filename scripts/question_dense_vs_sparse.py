@@ -28,10 +28,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -49,7 +47,6 @@ from classroom.data import (
     to_float_nchw,
 )
 from classroom.evaluation.timing import time_call
-from classroom.io.atomic import write_json
 from classroom.models.cnn import cifar_cnn
 from classroom.models.mlp import MLP
 from classroom.nn import CrossEntropyLoss, Linear, Sequential
@@ -59,7 +56,7 @@ from classroom.optim import SGD
 from classroom.optim.lr_scheduler import OneCycleLR
 from classroom.train import Trainer
 from classroom.train.callbacks.keep_masks import KeepMasks
-from classroom.train.runs import add_run_options, apply_run_options, command_record, machine_record
+from classroom.train.runs import add_run_options, apply_run_options, finish_run, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "dense-vs-sparse"
@@ -251,8 +248,7 @@ def main(argv=None) -> int:
     arguments = parse_arguments(argv)
     apply_run_options(arguments)
     blas = use_threads(arguments.threads)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     sparsities = [0.0] + sorted(arguments.sparsities)
 
     mlp_record, mlp_state, mnist_test = run_mlp(arguments, sparsities)
@@ -278,27 +274,26 @@ def main(argv=None) -> int:
         magnitude_prune(model, fraction)
         sizes[f"{fraction:g}"] = compressed_kilobytes(model.state_dict())
 
-    record = {
-        "command": command_record("scripts/question_dense_vs_sparse.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {key: (value if not isinstance(value, Path) else value.name) for key, value in vars(arguments).items()
-                     if key not in ("out", "data_dir")},
-        "mlp": mlp_record,
-        "cnn": cnn_record,
-        "forward_ms": forward,
-        "forward_note": "lowest of 5 medians of 5 forward passes, dense and pruned timed in turns, eval mode",
-        "csr": csr,
-        "csr_note": "the MLP's first layer (300 x 784) pruned by magnitude; W @ x with x of 1 or 256 columns; "
-                    "median of 25 calls; scipy.sparse.csr_matrix (None when SciPy is not installed)",
-        "compressed_kilobytes": sizes,
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=arguments.threads, blas=blas)
-        | {"load_average_at_start": load, "note": "shared machine, other jobs running"},
-    }
-    path = arguments.out / f"{SLUG}.json"
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    write_json(path, record)
-    print(f"wrote {path}")
+    finish_run(
+        start,
+        script="scripts/question_dense_vs_sparse.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "mlp": mlp_record,
+            "cnn": cnn_record,
+            "forward_ms": forward,
+            "forward_note": "lowest of 5 medians of 5 forward passes, dense and pruned timed in turns, eval mode",
+            "csr": csr,
+            "csr_note": "the MLP's first layer (300 x 784) pruned by magnitude; W @ x with x of 1 or 256 columns; "
+                        "median of 25 calls; scipy.sparse.csr_matrix (None when SciPy is not installed)",
+            "compressed_kilobytes": sizes,
+        },
+        out=arguments.out,
+        name=SLUG,
+        threads=arguments.threads,
+        blas=blas,
+    )
     return 0
 
 

@@ -30,10 +30,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib.util
 import json
-import os
 import pickle
 import sys
 import tempfile
@@ -54,7 +52,7 @@ from classroom.data import (
 )
 from classroom.evaluation.timing import time_call
 from classroom.io import load_model_state, save_model
-from classroom.io.atomic import atomic_write, write_json
+from classroom.io.atomic import atomic_write
 from classroom.io.safetensors import load_safetensors, save_safetensors
 from classroom.models.registry import build_model
 from classroom.nn import CrossEntropyLoss
@@ -63,7 +61,7 @@ from classroom.nn.module import Parameter
 from classroom.nn.parallel import use_threads
 from classroom.optim import SGD, Adam
 from classroom.train import Trainer
-from classroom.train.runs import add_run_options, apply_run_options, command_record, machine_record
+from classroom.train.runs import add_run_options, apply_run_options, finish_run, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "formats"
@@ -268,8 +266,7 @@ def main(argv=None) -> int:
     arguments = parse_arguments(argv)
     apply_run_options(arguments)
     blas = use_threads(arguments.threads)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     builders = {"weekend-1 MLP 784-512-10 (MNIST)": train_mlp}
     if not arguments.skip_cnn:
         builders[f"weekend-4 CNN, widths {arguments.cnn_widths} (CIFAR-10)"] = train_cnn
@@ -284,22 +281,22 @@ def main(argv=None) -> int:
         models[name] = {"parameters": total_parameters(model), "architecture": architecture, "training": info,
                         **entry}
 
-    record = {
-        "command": command_record("scripts/question_formats.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {key: value for key, value in vars(arguments).items() if key not in ("out", "data_dir")},
-        "models": models,
-        "onnx_note": note,
-        "timing_note": f"median of {arguments.repeats} timed calls after one warm-up; every save through "
-                       "atomic_write (fsync); load = file to a model that answers (ONNX: an ONNX Runtime session)",
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=arguments.threads, blas=blas)
-        | {"load_average_at_start": load, "note": "shared machine, other jobs running"},
-    }
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    path = arguments.out / f"{SLUG}.json"
-    write_json(path, record)
-    print(f"wrote {path}")
+    finish_run(
+        start,
+        script="scripts/question_formats.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "models": models,
+            "onnx_note": note,
+            "timing_note": f"median of {arguments.repeats} timed calls after one warm-up; every save through "
+                           "atomic_write (fsync); load = file to a model that answers (ONNX: an ONNX Runtime session)",
+        },
+        out=arguments.out,
+        name=SLUG,
+        threads=arguments.threads,
+        blas=blas,
+    )
     return 0
 
 

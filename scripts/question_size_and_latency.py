@@ -24,8 +24,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import sys
 from pathlib import Path
 
@@ -33,12 +31,11 @@ import numpy as np
 
 from classroom.evaluation.throughput import fit_time_model
 from classroom.evaluation.timing import time_call
-from classroom.io.atomic import write_json
 from classroom.models.cnn import cifar_cnn
 from classroom.models.mlp import MLP
 from classroom.nn.flops import total_macs, total_parameters
 from classroom.nn.parallel import use_threads
-from classroom.train.runs import add_run_options, apply_run_options, command_record, machine_record
+from classroom.train.runs import add_run_options, apply_run_options, finish_run, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "size-and-latency"
@@ -92,8 +89,7 @@ def main(argv=None) -> int:
     arguments = parse_arguments(argv)
     apply_run_options(arguments)
     blas = use_threads(arguments.threads)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     rng = np.random.default_rng(arguments.seed)
     results = {}
     for width in arguments.mlp_widths:
@@ -112,22 +108,22 @@ def main(argv=None) -> int:
             results[name] = {"family": "CNN", **measure(model, (3, 32, 32), arguments.batches,
                                                        max(3, arguments.repeats // 3), rng)}
             print(f"{name}: {results[name]}", flush=True)
-    record = {
-        "command": command_record("scripts/question_size_and_latency.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {key: value for key, value in vars(arguments).items() if key not in ("out", "data_dir")},
-        "results": results,
-        "fits": fits(results, arguments.batches),
-        "note": "untrained models (seeded random weights), synthetic inputs, eval mode; median time per call "
-                "after 2 warm-ups, divided by the batch size",
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=arguments.threads, blas=blas)
-        | {"load_average_at_start": load, "note": "shared machine, other jobs running"},
-    }
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    path = arguments.out / f"{SLUG}.json"
-    write_json(path, record)
-    print(f"wrote {path}")
+    finish_run(
+        start,
+        script="scripts/question_size_and_latency.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "results": results,
+            "fits": fits(results, arguments.batches),
+            "note": "untrained models (seeded random weights), synthetic inputs, eval mode; median time per call "
+                    "after 2 warm-ups, divided by the batch size",
+        },
+        out=arguments.out,
+        name=SLUG,
+        threads=arguments.threads,
+        blas=blas,
+    )
     return 0
 
 

@@ -21,17 +21,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from classroom.io.atomic import write_json
 from classroom.train.many_seeds import train_seeds
-from classroom.train.runs import NOT_TAKEN, add_run_options, apply_run_options, command_record, machine_record
+from classroom.train.runs import NOT_TAKEN, add_run_options, apply_run_options, finish_run, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "smallest-network"
@@ -79,8 +76,7 @@ def main(argv=None) -> int:
     """Train every width from every seed, write the JSON record."""
     arguments = parse_arguments(argv)
     blas = apply_run_options(arguments)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     results = {}
     for activation in ("tanh",) + (() if arguments.no_sigmoid else ("sigmoid",)):
         results[activation] = []
@@ -90,23 +86,24 @@ def main(argv=None) -> int:
             results[activation].append(row)
             print(f"{activation} {width} hidden: " + ", ".join(
                 f"{count} steps {solved}/{arguments.seeds}" for count, solved in row["solved"].items()), flush=True)
-    record = {
-        "command": command_record("scripts/question_smallest_network.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {"widths": arguments.widths, "steps": sorted(arguments.steps), "lr": arguments.lr},
-        "seeds": arguments.seeds,
-        "network": "Linear(2, h) -> tanh (or sigmoid) -> Linear(h, 1), BCEWithLogitsLoss, full-batch SGD, "
-                   "initial weights as Linear(rng=numpy.random.default_rng(seed))",
-        "solved_means": "all four XOR points on the right side of probability 0.5 after training",
-        "results": results,
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=arguments.threads, blas=blas)
-        | {"load_average_at_start": load, "note": "shared machine, other jobs running"},
-    }
-    path = arguments.out / f"{SLUG}.json"
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    write_json(path, record)
-    print(f"wrote {path}")
+    finish_run(
+        start,
+        script="scripts/question_smallest_network.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "seeds": arguments.seeds,
+            "network": "Linear(2, h) -> tanh (or sigmoid) -> Linear(h, 1), BCEWithLogitsLoss, full-batch SGD, "
+                       "initial weights as Linear(rng=numpy.random.default_rng(seed))",
+            "solved_means": "all four XOR points on the right side of probability 0.5 after training",
+            "results": results,
+        },
+        out=arguments.out,
+        name=SLUG,
+        threads=arguments.threads,
+        blas=blas,
+        settings={"widths": arguments.widths, "steps": sorted(arguments.steps), "lr": arguments.lr},
+    )
     return 0
 
 

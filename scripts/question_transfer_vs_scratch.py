@@ -28,9 +28,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -38,7 +36,6 @@ from pathlib import Path
 import numpy as np
 
 from classroom.data import CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, load_cifar10, normalize, random_crop_flip, to_float_nchw
-from classroom.io.atomic import write_json
 from classroom.models.cnn import cifar_cnn
 from classroom.models.transfer import split_head, transfer_weights
 from classroom.nn import CrossEntropyLoss
@@ -46,7 +43,7 @@ from classroom.nn.parallel import use_threads
 from classroom.optim import SGD
 from classroom.optim.lr_scheduler import OneCycleLR
 from classroom.train import Trainer
-from classroom.train.runs import add_run_options, apply_run_options, command_record, machine_record
+from classroom.train.runs import add_run_options, apply_run_options, finish_run, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "transfer-vs-scratch"
@@ -145,8 +142,7 @@ def main(argv=None) -> int:
     arguments = parse_arguments(argv)
     apply_run_options(arguments)
     blas = use_threads(arguments.threads)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     target_classes = list(arguments.target_classes)
     source_classes = [label for label in range(10) if label not in target_classes]
     train_images, train_labels = load_cifar10("train")
@@ -193,29 +189,28 @@ def main(argv=None) -> int:
               f"fine-tuned {row['fine_tuned']:.3f} ({row['fine_tuned_seconds']:.0f} s), "
               f"probe {row['probe']:.3f} ({row['probe_seconds']:.1f} s)", flush=True)
 
-    record = {
-        "command": command_record("scripts/question_transfer_vs_scratch.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {key: (value if not isinstance(value, Path) else value.name) for key, value in vars(arguments).items()
-                     if key not in ("out", "data_dir")},
-        "widths": list(arguments.widths),
-        "source_classes": [CIFAR10_CLASSES[label] for label in source_classes],
-        "target_classes": [CIFAR10_CLASSES[label] for label in target_classes],
-        "recipe": f"SGD Nesterov momentum 0.9, weight decay 5e-4, one-cycle to lr {arguments.lr}, batch {BATCH}, "
-                  "random crop (padding 2) and flip; fixed number of steps",
-        "pretraining": {"images": int(len(pretrain_index)), "steps": pretrain_steps,
-                        "seconds": round(pretrain_seconds, 1), "source_accuracy": source_accuracy,
-                        "source_test_images": int(len(source_test))},
-        "test_images": int(len(y_test)),
-        "results": results,
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=arguments.threads, blas=blas)
-        | {"load_average_at_start": load, "note": "shared machine, other jobs running"},
-    }
-    path = arguments.out / f"{SLUG}.json"
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    write_json(path, record)
-    print(f"wrote {path}")
+    finish_run(
+        start,
+        script="scripts/question_transfer_vs_scratch.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "widths": list(arguments.widths),
+            "source_classes": [CIFAR10_CLASSES[label] for label in source_classes],
+            "target_classes": [CIFAR10_CLASSES[label] for label in target_classes],
+            "recipe": f"SGD Nesterov momentum 0.9, weight decay 5e-4, one-cycle to lr {arguments.lr}, batch {BATCH}, "
+                      "random crop (padding 2) and flip; fixed number of steps",
+            "pretraining": {"images": int(len(pretrain_index)), "steps": pretrain_steps,
+                            "seconds": round(pretrain_seconds, 1), "source_accuracy": source_accuracy,
+                            "source_test_images": int(len(source_test))},
+            "test_images": int(len(y_test)),
+            "results": results,
+        },
+        out=arguments.out,
+        name=SLUG,
+        threads=arguments.threads,
+        blas=blas,
+    )
     return 0
 
 

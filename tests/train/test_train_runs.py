@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 import numpy as np
 import pytest
 
+import classroom.train.runs as runs
 from classroom.train.runs import NOT_TAKEN, add_run_options, apply_run_options, command_record, machine_record
 
 
@@ -76,3 +78,35 @@ def test_describe_run_shows_command_date_and_machine():
                          "machine": {"cpu": "Some CPU", "cpu_count": 2, "threads": 2}})
     assert text.splitlines() == ["command: python scripts/a.py --x 1", "date:    2026-12-03",
                                  "machine: Some CPU, 2 cores, 2 thread(s)"]
+
+
+def test_finish_run_writes_the_record_in_order_with_the_machine_and_the_load(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(runs, "_load_average", lambda: [0.5, 0.25, 0.125])
+    start = runs.start_run()
+    arguments = argparse.Namespace(epochs=3, model=runs.project_root() / "runs" / "cifar10" / "model.npz",
+                                   elsewhere=tmp_path / "photos" / "cat.jpg", out=tmp_path, data_dir=tmp_path)
+    path = runs.finish_run(start, script="scripts/example.py", argv=["--epochs", "3"], arguments=arguments,
+                           results={"accuracy": 0.9, "note": "synthetic"}, out=tmp_path / "new", name="example",
+                           threads=2, blas="openblas, 2 threads")
+    assert path == tmp_path / "new" / "example.json"
+    assert f"wrote {path}" in capsys.readouterr().out
+    record = json.loads(path.read_text())
+    assert list(record) == ["command", "date", "settings", "accuracy", "note", "seconds", "machine"]
+    assert record["command"] == "python scripts/example.py --epochs 3"
+    assert record["date"] == start.started_at.isoformat(timespec="seconds")
+    # Paths inside the project are kept relative to it; others keep only their name; out and data_dir are left out.
+    assert record["settings"] == {"epochs": 3, "model": "runs/cifar10/model.npz", "elsewhere": "cat.jpg"}
+    assert record["seconds"] >= 0
+    assert record["machine"]["threads"] == 2 and record["machine"]["load_average_at_start"] == [0.5, 0.25, 0.125]
+    assert str(tmp_path) not in path.read_text()
+
+
+def test_finish_run_records_the_settings_it_is_given(tmp_path, capsys):
+    path = runs.finish_run(runs.start_run(), script="scripts/example.py", argv=[], arguments=argparse.Namespace(a=1),
+                           results={}, out=tmp_path, name="given", settings={"widths": [2, 3]})
+    assert json.loads(path.read_text())["settings"] == {"widths": [2, 3]}
+
+
+def test_start_run_has_no_load_average_where_the_system_has_none(monkeypatch):
+    monkeypatch.delattr(runs.os, "getloadavg", raising=False)
+    assert runs.start_run().load_average is None

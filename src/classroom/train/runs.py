@@ -4,6 +4,9 @@ Every script in ``scripts/`` that trains or benchmarks takes the same
 ``--threads``, ``--seed``, ``--out`` and ``--data-dir`` options (each script
 picks its defaults), and writes the same ``"machine"`` record into its
 ``metrics.json``, so two runs can be compared by reading their files.
+The scripts behind the Questions pages note their start with
+:func:`start_run` and write their record with :func:`finish_run`; the pages
+read it back with :func:`read_run` and print :func:`describe_run`.
 
 Examples
 --------
@@ -18,16 +21,29 @@ Examples
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
 import shlex
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import limit_blas_threads, project_root
 
-__all__ = ["add_run_options", "apply_run_options", "command_record", "describe_run", "machine_record", "read_run"]
+__all__ = [
+    "RunStart",
+    "add_run_options",
+    "apply_run_options",
+    "command_record",
+    "describe_run",
+    "finish_run",
+    "machine_record",
+    "read_run",
+    "run_settings",
+    "start_run",
+]
 
 #: Marks an option the script does not take.
 NOT_TAKEN = object()
@@ -159,6 +175,142 @@ def command_record(script: str, argv=None) -> str:
     """
     arguments = sys.argv[1:] if argv is None else [str(argument) for argument in argv]
     return shlex.join(["python", script, *arguments])
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """When a recorded run started, and how busy the machine was then (see :func:`start_run`).
+
+    Attributes
+    ----------
+    started_at : datetime.datetime
+        The start, in UTC.
+    load_average : list of float or None
+        The 1, 5 and 15 minute load averages at the start, rounded to 0.01
+        (None where the system has none): timings made while other work ran
+        can be read with that in mind.
+    """
+
+    started_at: dt.datetime
+    load_average: list | None
+
+
+def _load_average() -> list | None:
+    """The system's 1, 5 and 15 minute load averages, rounded to 0.01, or None where there are none."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def start_run() -> RunStart:
+    """Note the start of a recorded run: the time and the load average.
+
+    Returns
+    -------
+    RunStart
+        Hand it to :func:`finish_run` at the end.
+    """
+    return RunStart(dt.datetime.now(dt.timezone.utc), _load_average())
+
+
+def run_settings(arguments: argparse.Namespace, *, leave_out=("out", "data_dir")) -> dict:
+    """Return a script's options as JSON values, for the record of its run.
+
+    A path becomes its path relative to the project folder when it is
+    inside it (``runs/cifar10/model.npz``), otherwise its file name, so a
+    record never holds the folders of the machine it was made on.
+
+    Parameters
+    ----------
+    arguments : argparse.Namespace
+        The parsed options.
+    leave_out : tuple of str, default ("out", "data_dir")
+        Options not recorded (where the run wrote and read its files).
+
+    Returns
+    -------
+    dict
+        ``{option: value}``.
+    """
+    root = project_root()
+
+    def shown(value):
+        if isinstance(value, Path):
+            if root is not None and value.resolve().is_relative_to(root):
+                return value.resolve().relative_to(root).as_posix()
+            return value.name
+        return value
+
+    return {key: shown(value) for key, value in vars(arguments).items() if key not in leave_out}
+
+
+def finish_run(
+    start: RunStart,
+    *,
+    script: str,
+    argv,
+    arguments: argparse.Namespace,
+    results: dict,
+    out: str | os.PathLike,
+    name: str,
+    threads=None,
+    blas: str | None = None,
+    settings: dict | None = None,
+) -> Path:
+    """Write a run's record, ``<out>/<name>.json``, and say where.
+
+    The record is ``{"command", "date", "settings", **results, "seconds",
+    "machine"}``: the command to run it again (:func:`command_record`), the
+    start date, the options (:func:`run_settings`), the script's results,
+    the run's length in seconds and the machine (:func:`machine_record`
+    with the load average at the start). It is written atomically, so an
+    interrupted run leaves no half-written file; :func:`read_run` reads it.
+
+    Parameters
+    ----------
+    start : RunStart
+        From :func:`start_run` at the start of the run.
+    script : str
+        The script's path in the repository, e.g. ``"scripts/question_formats.py"``.
+    argv : list of str or None
+        The arguments given to ``main(argv)``; None means ``sys.argv[1:]``.
+    arguments : argparse.Namespace
+        The parsed options, recorded by :func:`run_settings` unless ``settings`` is given.
+    results : dict
+        The script's own keys, in the order they should appear.
+    out : str or path-like
+        The folder to write into (created when missing).
+    name : str
+        The file's name without ``.json``, e.g. ``"formats"``.
+    threads : int or str, optional
+        The threads the run used, for the machine record.
+    blas : str, optional
+        The BLAS description from :func:`apply_run_options`.
+    settings : dict, optional
+        The settings to record instead of all the options.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    from ..io.atomic import write_json
+
+    finished_at = dt.datetime.now(dt.timezone.utc)
+    record = {
+        "command": command_record(script, argv),
+        "date": start.started_at.isoformat(timespec="seconds"),
+        "settings": run_settings(arguments) if settings is None else settings,
+        **results,
+        "seconds": round((finished_at - start.started_at).total_seconds(), 1),
+        "machine": machine_record(threads=threads, blas=blas) | {"load_average_at_start": start.load_average},
+    }
+    path = Path(out) / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, record)
+    print(f"wrote {path}")
+    return path
 
 
 def read_run(relative_path: str | Path, *, root: Path | None = None) -> dict | None:
