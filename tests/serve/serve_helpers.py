@@ -7,20 +7,16 @@ require_dataset`` for every test folder), so fixtures live in the test modules.
 from __future__ import annotations
 
 import io
-import os
-import socket
 import struct
-import subprocess
 import sys
-import tempfile
-import time
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import numpy as np
 from PIL import Image
+
+from classroom.serve.loadgen import free_port, local_server  # noqa: F401  (free_port: for the tests that build a command)
 
 MNIST_PREPROCESS = {"mode": "L", "size": [28, 28], "mean": [0.1307], "std": [0.3081], "invert": "auto"}
 MNIST_CLASSES = [str(digit) for digit in range(10)]
@@ -141,13 +137,6 @@ def train_classifier(model, inputs: np.ndarray, labels: np.ndarray, *, epochs: i
 
 
 # --------------------------------------------------------------------------- server process
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve_command(models, *extra: str, port: int | None = None) -> list[str]:
     """The ``classroom serve`` command line, run with this interpreter."""
     command = [sys.executable, "-m", "classroom.cli", "serve"]
@@ -160,39 +149,10 @@ def serve_command(models, *extra: str, port: int | None = None) -> list[str]:
 
 @contextmanager
 def running_server(models, *extra: str, startup_timeout: float = 60.0):
-    """Start ``classroom serve`` on a free port, wait for /health, yield (base_url, process)."""
-    port = free_port()
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would block the server
-    process = subprocess.Popen(
-        serve_command(models, "--log-level", "warning", "--no-access-log", *extra, port=port),
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(
-                    f"the server exited with status {process.returncode}: "
-                    f"{log.read().decode(errors='replace')}"
-                )
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer /health within {startup_timeout} s")
-            time.sleep(0.1)
-        yield base_url, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    """Start ``classroom serve`` on a free port, wait for /health, yield (base_url, process).
+
+    The package's :func:`classroom.serve.loadgen.local_server` (warning-level
+    log, no access log), which ``tests/serve/test_serve_loadgen.py`` tests itself.
+    """
+    with local_server(models, *extra, startup_timeout=startup_timeout) as server:
+        yield server
