@@ -39,8 +39,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import sys
 from pathlib import Path
 
@@ -56,13 +54,12 @@ from classroom.evaluation.throughput import (
     roofline,
 )
 from classroom.evaluation.timing import time_call
-from classroom.io.atomic import write_json
 from classroom.models.cnn import cifar_cnn
 from classroom.models.mlp import MLP
 from classroom.nn.flops import layer_costs, total_macs
 from classroom.nn.parallel import run_chunks, use_threads
 from classroom.optim import Adam
-from classroom.train.runs import add_run_options, command_record, machine_record
+from classroom.train.runs import add_run_options, finish_run, start_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "cpu-vs-gpu"
@@ -177,8 +174,7 @@ def adam_entry(model, repeats: int, rng) -> dict:
 def main(argv=None) -> int:
     """Measure the matrix products, the adds and the layers; write the JSON record."""
     arguments = parse_arguments(argv)
-    started_at = dt.datetime.now(dt.timezone.utc)
-    load = np.round(np.array(os.getloadavg()), 2).tolist()
+    start = start_run()
     matmul, add, rooflines, fits = {}, {}, {}, {}
     blas = None
     for threads in arguments.threads:
@@ -238,27 +234,25 @@ def main(argv=None) -> int:
     print(f"MLP at batch 1: {mlp_batch_1['us']:.1f} µs per call, {mlp_batch_1['us_at_peak']:.1f} µs of arithmetic "
           "at the peak rate", flush=True)
 
-    record = {
-        "command": command_record("scripts/question_cpu_vs_gpu.py", argv),
-        "date": started_at.isoformat(timespec="seconds"),
-        "settings": {key: (str(value) if isinstance(value, Path) else value)
-                     for key, value in vars(arguments).items() if key != "out"},
-        "results": {"caches": cache_sizes(), "matmul": matmul, "add": add, "rooflines": rooflines,
-                    "matmul_fits": fits, "model_points": points, "mlp_batch_1": mlp_batch_1},
-        "note": "float32 throughout; median time per call after 2 warm-ups; bytes are the minimum traffic (each "
-                "input, weight and output once); on more than one thread the rows of a product, or the range of "
-                "an add, are split between worker threads (use_threads), each calling a single-threaded BLAS; "
-                "the layers are untrained (seeded random weights) in eval mode on synthetic inputs, on one thread. "
-                "No GPU was measured.",
-        "seconds": round((dt.datetime.now(dt.timezone.utc) - started_at).total_seconds(), 1),
-        "machine": machine_record(threads=" and ".join(map(str, arguments.threads)), blas=blas)
-        | {"load_average_at_start": load, "load_average_at_end": np.round(np.array(os.getloadavg()), 2).tolist(),
-           "note": "shared machine, other jobs may be running"},
-    }
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    path = arguments.out / f"{SLUG}.json"
-    write_json(path, record)
-    print(f"wrote {path}")
+    finish_run(
+        start,
+        script="scripts/question_cpu_vs_gpu.py",
+        argv=argv,
+        arguments=arguments,
+        results={
+            "results": {"caches": cache_sizes(), "matmul": matmul, "add": add, "rooflines": rooflines,
+                        "matmul_fits": fits, "model_points": points, "mlp_batch_1": mlp_batch_1},
+            "note": "float32 throughout; median time per call after 2 warm-ups; bytes are the minimum traffic (each "
+                    "input, weight and output once); on more than one thread the rows of a product, or the range of "
+                    "an add, are split between worker threads (use_threads), each calling a single-threaded BLAS; "
+                    "the layers are untrained (seeded random weights) in eval mode on synthetic inputs, on one thread. "
+                    "No GPU was measured.",
+        },
+        out=arguments.out,
+        name=SLUG,
+        threads=" and ".join(map(str, arguments.threads)),
+        blas=blas,
+    )
     return 0
 
 

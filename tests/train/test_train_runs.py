@@ -98,6 +98,7 @@ def test_finish_run_writes_the_record_in_order_with_the_machine_and_the_load(tmp
     assert record["settings"] == {"epochs": 3, "model": "runs/cifar10/model.npz", "elsewhere": "cat.jpg"}
     assert record["seconds"] >= 0
     assert record["machine"]["threads"] == 2 and record["machine"]["load_average_at_start"] == [0.5, 0.25, 0.125]
+    assert record["machine"]["load_average_at_end"] == [0.5, 0.25, 0.125]
     assert str(tmp_path) not in path.read_text()
 
 

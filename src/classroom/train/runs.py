@@ -264,7 +264,8 @@ def finish_run(
     "machine"}``: the command to run it again (:func:`command_record`), the
     start date, the options (:func:`run_settings`), the script's results,
     the run's length in seconds and the machine (:func:`machine_record`
-    with the load average at the start). It is written atomically, so an
+    with the load averages at the start and at the end: a timing made while
+    other work ran can be read with that in mind). It is written atomically, so an
     interrupted run leaves no half-written file; :func:`read_run` reads it.
 
     Parameters
@@ -304,7 +305,8 @@ def finish_run(
         "settings": run_settings(arguments) if settings is None else settings,
         **results,
         "seconds": round((finished_at - start.started_at).total_seconds(), 1),
-        "machine": machine_record(threads=threads, blas=blas) | {"load_average_at_start": start.load_average},
+        "machine": machine_record(threads=threads, blas=blas)
+        | {"load_average_at_start": start.load_average, "load_average_at_end": _load_average()},
     }
     path = Path(out) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
