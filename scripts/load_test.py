@@ -35,18 +35,15 @@ import asyncio
 import io
 import json
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
 import numpy as np
 from PIL import Image
+
+from classroom.serve.loadgen import local_server
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 GOAL_P99_MS = 20.0
@@ -74,50 +71,6 @@ def load_image_png(path: Path | None) -> tuple[bytes, str]:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue(), description
-
-
-# --------------------------------------------------------------------------- the server
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def local_server(models: list[Path], extra: list[str]):
-    """Run ``classroom serve`` (one worker, no access log) until the block ends; yield (URL, pid)."""
-    port = free_port()
-    command = [sys.executable, "-m", "classroom.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    for model in models:
-        command += ["--model", str(model)]
-    command += ["--no-access-log", "--log-level", "warning", *extra]
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise SystemExit(f"the server did not start:\n{log.read().decode(errors='replace')}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not answer /health within 60 s")
-            time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 # --------------------------------------------------------------------------- the load
@@ -353,8 +306,11 @@ def main(argv=None) -> int:
 
     if arguments.url:
         return run_all(arguments.url.rstrip("/"), None)
-    with local_server(arguments.model, arguments.server_arg) as (url, pid):
-        return run_all(url, pid)
+    try:
+        with local_server(arguments.model, *arguments.server_arg) as (url, process):
+            return run_all(url, process.pid)
+    except RuntimeError as error:  # the server exited or did not answer /health: its log is in the message
+        raise SystemExit(f"the server did not start: {error}") from None
 
 if __name__ == "__main__":
     sys.exit(main())
