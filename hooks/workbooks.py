@@ -2,7 +2,7 @@
 
 Every workbook in ``src/classroom/check/workbooks/`` (jupytext percent
 ``.py``) is added to the build as ``workbooks/<name>.py`` and, converted by
-:func:`classroom.check.workbook.percent_to_ipynb` (the converter
+:func:`classroom.check.workbook_cells.percent_to_ipynb` (the converter
 ``classroom start`` uses, so the download and the learner's copy are the
 same file), ``workbooks/<name>.ipynb``. They are generated files to
 download, not pages: they never enter ``docs/`` (where ``hooks/notebooks.py``
@@ -30,7 +30,7 @@ def on_files(files, config):
     """Add every workbook, as ``.py`` and ``.ipynb``, to the site's files."""
     from mkdocs.structure.files import File
 
-    from classroom.check.workbook import dumps_ipynb, percent_to_ipynb
+    from classroom.check.workbook_cells import dumps_ipynb, percent_to_ipynb
 
     root = Path(config.config_file_path).resolve().parent
     for source in workbook_sources(root):

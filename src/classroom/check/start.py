@@ -29,7 +29,7 @@ from pathlib import Path
 from classroom.io.atomic import atomic_write
 
 from .course import COURSE
-from .workbook import dumps_ipynb, percent_to_ipynb
+from .workbook_cells import dumps_ipynb, percent_to_ipynb
 
 __all__ = ["StartError", "shipped_workbooks", "course_files", "start_course"]
 
