@@ -178,3 +178,19 @@ def excuse_missing_data(output: str, what: str) -> None:
             pytest.skip(f"{what}: CI could not fetch {name} (CLASSROOM_DATA_UNAVAILABLE)")
     if not IN_CI:
         pytest.skip(f"{what}: a dataset is missing from the data directory")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Give the site tests the first build's time: the test that triggers it waits for every notebook.
+
+    A site test that needs the built site may be the one that builds it
+    (``tests/site/site_helpers.py``, once per run), or may wait behind the
+    build's lock; either way its time includes the build, so it gets
+    ``BUILD_TIMEOUT_SECONDS`` plus the default instead of the default alone.
+    An explicit ``@pytest.mark.timeout`` on a test is kept.
+    """
+    site = Path(__file__).resolve().parent / "site"
+    build_seconds = 2400  # tests/site/site_helpers.py's BUILD_TIMEOUT_SECONDS
+    for item in items:
+        if Path(str(item.fspath)).resolve().is_relative_to(site) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(build_seconds + 600))  # 600: the default of pyproject.toml
