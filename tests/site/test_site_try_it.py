@@ -137,8 +137,14 @@ def served_site(built_site):
 
 
 @pytest.fixture(scope="module")
-def page_offline(served_site, tmp_path_factory):
-    """The try-it page in Chromium, every other host refused; yields (page, facts about the load)."""
+def page_offline(built_site, served_site, tmp_path_factory):
+    """The try-it page in Chromium, every other host refused; yields (page, facts about the load).
+
+    When another test worker already served this build on the port it was
+    built for, this module serves it on another one; the site's absolute
+    URLs (the sitemap that instant navigation reads) still name the built
+    port, so those requests go to this server: the same site, not another host.
+    """
     from site_helpers import CHROMIUM, CHROMIUM_ARGS, IN_CI
 
     try:
@@ -156,6 +162,8 @@ def page_offline(served_site, tmp_path_factory):
     def route(route):
         if route.request.url.startswith(served_site):
             route.continue_()
+        elif route.request.url.startswith(built_site.url):
+            route.continue_(url=served_site + route.request.url[len(built_site.url):])
         else:
             refused.append(route.request.url)
             route.abort()
