@@ -26,7 +26,7 @@ def test_other_input_sizes_records_accuracy_time_and_the_flatten_errors(tmp_path
     for result in record["results"].values():
         assert set(result["accuracy"]) == {"16", "32", "48"}
         assert all(0.0 <= score <= 1.0 for score in result["accuracy"].values())
-        assert result["train_seconds"] > 0 and result["source"] == "trained here"
+        assert result["train_seconds"] >= 0 and result["source"] == "trained here"  # rounded to 0.1 s: a tiny run may be 0.0
     times = record["milliseconds_per_image"]
     assert times["48"] > times["16"] > 0  # nine times the pixels cost more time per image
     # Four halvings: 32 and 48 px leave 2 x 2 and 3 x 3 maps; only 32 fits the Flatten head's Linear layer.
