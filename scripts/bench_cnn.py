@@ -6,8 +6,10 @@ by PyTorch time; lower is better, 1.0 means as fast as PyTorch):
 
 * forward+backward time per layer type (each layer timed on its own, with
   the input shape it sees inside the network, summed over layers of a type);
-* one full training step (forward, loss, backward, SGD update) and the
-  *epoch* time extrapolated from it: ``step time * ceil(50000 / batch)``;
+* one full training step (forward, loss, backward, SGD update), against
+  PyTorch in its default (NCHW-contiguous) layout and again in
+  ``channels_last`` memory, and the *epoch* time extrapolated from the
+  first: ``step time * ceil(50000 / batch)``;
 * achieved GFLOP/s of the convolutions (forward + both backward products)
   next to a plain float32 ``np.matmul`` of the same sizes, timed in the same
   run, so the ratio says how close the layers get to the BLAS library.
@@ -242,6 +244,20 @@ def main(argv=None) -> int:
     numpy_step_seconds, torch_step_seconds, step_ratio = alternating_block_times(
         numpy_train_step, torch_train_step, args.repeats, warmup=2
     )
+
+    # ---- the same step with PyTorch in channels_last memory (its other CPU layout)
+    twin_channels_last = torch_model_like(torch, model).to(memory_format=torch.channels_last)
+    torch_x_channels_last = torch_x.contiguous(memory_format=torch.channels_last)
+    channels_last_optimizer = torch.optim.SGD(twin_channels_last.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+
+    def torch_channels_last_step():
+        channels_last_optimizer.zero_grad()
+        torch_loss(twin_channels_last(torch_x_channels_last), torch_labels).backward()
+        channels_last_optimizer.step()
+
+    numpy_step_again, torch_channels_last_seconds, channels_last_ratio = alternating_block_times(
+        numpy_train_step, torch_channels_last_step, args.repeats, warmup=2
+    )
     steps_per_epoch = math.ceil(args.train_size / args.batch_size)
 
     # ---- report
@@ -268,6 +284,13 @@ def main(argv=None) -> int:
     print(
         f"| training step (fwd+loss+bwd+SGD) | {numpy_step_seconds * 1e3:.1f} | "
         f"{torch_step_seconds * 1e3:.1f} | {step_ratio:.2f} |"
+    )
+    print(
+        f"| training step, PyTorch channels_last | {numpy_step_again * 1e3:.1f} | "
+        f"{torch_channels_last_seconds * 1e3:.1f} | {channels_last_ratio:.2f} |"
+    )
+    print(
+        f"| training step against the faster PyTorch layout | | | {max(step_ratio, channels_last_ratio):.2f} |"
     )
     print(
         f"| epoch, extrapolated ({steps_per_epoch} steps x step time) | "

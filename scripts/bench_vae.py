@@ -38,6 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--latent-dim", type=int, default=64)
     parser.add_argument("--widths", default="32,64,128,256")
+    parser.add_argument("--batch-norm", action="store_true", help="BatchNorm2d after each hidden convolution")
     parser.add_argument("--threads", type=int, default=2, help="threads for both libraries (default 2)")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
@@ -50,10 +51,13 @@ def torch_vae(torch, model: ConvVAE):
     def convert(layer):
         name = type(layer).__name__
         if name == "Conv2d":
-            return nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding)
+            return nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
+                             bias=layer.bias is not None)
         if name == "ConvTranspose2d":
             return nn.ConvTranspose2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
-                                      layer.padding)
+                                      layer.padding, bias=layer.bias is not None)
+        if name == "BatchNorm2d":
+            return nn.BatchNorm2d(layer.num_features, eps=layer.eps, momentum=layer.momentum)
         if name == "Linear":
             return nn.Linear(layer.weight.shape[1], layer.weight.shape[0])
         if name == "LeakyReLU":
@@ -95,8 +99,15 @@ def torch_vae(torch, model: ConvVAE):
     return twin
 
 
-def train_torch(torch, twin, train_faces, held_out_faces, args) -> dict:
-    """Train the PyTorch twin exactly like ``train_vae``; return seconds per epoch and held-out metrics."""
+def train_torch(torch, twin, train_faces, held_out_faces, args, channels_last: bool = False) -> dict:
+    """Train the PyTorch twin exactly like ``train_vae``; return seconds per epoch and held-out metrics.
+
+    With ``channels_last`` the twin's weights and every batch are in
+    PyTorch's ``channels_last`` memory format (NHWC in memory), its other
+    CPU layout for convolutions.
+    """
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    twin = twin.to(memory_format=layout)
     optimizer = torch.optim.Adam(twin.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)  # same shuffles as the NumPy run
     torch.manual_seed(args.seed)
@@ -106,7 +117,7 @@ def train_torch(torch, twin, train_faces, held_out_faces, args) -> dict:
         order = rng.permutation(len(train_faces))
         for first in range(0, len(order) - args.batch_size + 1, args.batch_size):
             x = dequantize(train_faces[order[first : first + args.batch_size]], rng)
-            x = torch.from_numpy(np.ascontiguousarray(x))
+            x = torch.from_numpy(np.ascontiguousarray(x)).contiguous(memory_format=layout)
             optimizer.zero_grad()
             neg_elbo, _, _ = twin.negative_elbo(x)
             neg_elbo.mean().backward()
@@ -133,8 +144,9 @@ def main(argv=None) -> None:
     faces = load_celeba(size=args.size, limit=args.limit)
     train_faces, held_out_faces = faces[: -args.held_out], faces[-args.held_out :]
     widths = tuple(int(width) for width in args.widths.split(","))
-    model = ConvVAE(args.size, 3, args.latent_dim, widths, rng=args.seed)
+    model = ConvVAE(args.size, 3, args.latent_dim, widths, batch_norm=args.batch_norm, rng=args.seed)
     twin = torch_vae(torch, model)  # copied before any training: same initial weights
+    twin_channels_last = torch_vae(torch, model)
 
     # classroom: --threads worker threads split each batch, each with a
     # single-threaded BLAS (classroom.nn.parallel); PyTorch: as many intra-op threads.
@@ -143,19 +155,27 @@ def main(argv=None) -> None:
                         lr=args.lr, rng=np.random.default_rng(args.seed), log=None)
     numpy_result = evaluate_vae(model, held_out_faces, rng=np.random.default_rng(args.seed + 10))
     torch_result = train_torch(torch, twin, train_faces, held_out_faces, args)
+    channels_last_result = train_torch(torch, twin_channels_last, train_faces, held_out_faces, args,
+                                       channels_last=True)
 
     numpy_epoch = float(np.mean(history["seconds"]))
     torch_epoch = float(np.mean(torch_result["seconds"]))
+    channels_last_epoch = float(np.mean(channels_last_result["seconds"]))
+    faster_epoch = min(torch_epoch, channels_last_epoch)
     print(f"VAE benchmark: {len(train_faces)} training / {len(held_out_faces)} held-out CelebA faces at "
           f"{args.size}x{args.size}, widths {widths}, latent {args.latent_dim}, batch {args.batch_size}, "
-          f"{args.epochs} epochs, {args.threads} threads, torch {torch.__version__}, numpy {np.__version__}")
+          f"{args.epochs} epochs, {args.threads} threads, batch norm {args.batch_norm}, torch {torch.__version__}, "
+          f"numpy {np.__version__}")
     print()
-    print("| | classroom (NumPy) | PyTorch | ratio |")
+    print("| | classroom (NumPy) | PyTorch | PyTorch channels_last |")
     print("|---|---:|---:|---:|")
-    print(f"| seconds per epoch | {numpy_epoch:.1f} | {torch_epoch:.1f} | {numpy_epoch / torch_epoch:.1f}x |")
-    print(f"| held-out -ELBO (nats/image) | {numpy_result['neg_elbo']:.0f} | {torch_result['neg_elbo']:.0f} | |")
-    print(f"| held-out bits/dim | {numpy_result['bits_per_dim']:.3f} | {torch_result['bits_per_dim']:.3f} | |")
-    print(f"| held-out KL (nats/image) | {numpy_result['kl']:.1f} | {torch_result['kl']:.1f} | |")
+    print(f"| seconds per epoch | {numpy_epoch:.2f} | {torch_epoch:.2f} | {channels_last_epoch:.2f} |")
+    print(f"| NumPy / PyTorch | | {numpy_epoch / torch_epoch:.2f}x | {numpy_epoch / channels_last_epoch:.2f}x |")
+    for key, label, digits in [("neg_elbo", "held-out -ELBO (nats/image)", 0), ("bits_per_dim", "held-out bits/dim", 3),
+                               ("kl", "held-out KL (nats/image)", 1)]:
+        values = [result[key] for result in (numpy_result, torch_result, channels_last_result)]
+        print(f"| {label} | " + " | ".join(f"{value:.{digits}f}" for value in values) + " |")
+    print(f"\nagainst the faster PyTorch layout: {numpy_epoch / faster_epoch:.2f}x")
 
 
 if __name__ == "__main__":

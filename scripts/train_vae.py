@@ -12,7 +12,9 @@ Outputs in ``--out`` (default ``runs/vae/``), rewritten after every epoch so
 that a run stopped early still leaves usable files:
 
 * ``metrics.json`` - settings, per-epoch curves, final held-out ELBO, seconds;
-* ``samples.png`` - faces decoded from ``z ~ N(0, I)`` (the same ``z`` every epoch);
+* ``samples.png`` - 64 faces decoded from ``z ~ N(0, I)`` (the same ``z`` every epoch);
+* ``traversal.png`` - one held-out face with each of its six most-used latent
+  coordinates swept from -3 to 3 (one row each);
 * ``reconstructions.png`` - rows of held-out originals, each followed by its reconstruction;
 * ``interpolation.png`` - a walk in latent space between two held-out faces;
 * ``model.npz`` - ``state_dict`` + metadata (architecture), for
@@ -58,6 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch-norm", action="store_true", help="BatchNorm2d after each hidden convolution")
     parser.add_argument("--sigma", type=float, default=0.2, help="initial likelihood std (default 0.2)")
     parser.add_argument("--fixed-sigma", action="store_true", help="keep sigma fixed instead of learning it")
+    parser.add_argument("--kl-warmup-steps", type=int, default=0,
+                        help="raise the KL term's weight in the gradient from 0 to 1 over this many steps (default 0)")
     parser.add_argument("--model", choices=["conv", "mlp"], default="conv")
     parser.add_argument("--hidden", default="512", help="MLP hidden sizes, comma-separated (--model mlp)")
     add_run_options(parser, out="runs/vae", threads=None, seed=0)
@@ -68,6 +72,26 @@ def write_png(path: Path, image: np.ndarray) -> None:
     """Write a uint8 (height, width, 3) array as PNG, atomically."""
     with atomic_write(path) as stream:
         Image.fromarray(image).save(stream, format="PNG", optimize=True)
+
+
+TRAVERSAL_STEPS = 9
+
+
+def latent_traversal(model, shown: np.ndarray, rows: int = 6) -> np.ndarray:
+    """Sweep the ``rows`` most-used latent coordinates of the first shown face from -3 to 3.
+
+    "Most used": the largest average KL to the prior over the shown faces,
+    i.e. the coordinates whose codes move furthest from the prior.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        mu, logvar = model.encode(shown)
+    finally:
+        model.train(was_training)
+    kl_per_dimension = 0.5 * (mu**2 + np.exp(logvar) - logvar - 1.0).mean(axis=0)
+    dimensions = np.argsort(kl_per_dimension)[::-1][: min(rows, model.latent_dim)]
+    return model.traverse(shown[0], dimensions, np.linspace(-3.0, 3.0, TRAVERSAL_STEPS))
 
 
 def reconstruction_rows(originals: np.ndarray, reconstructions: np.ndarray, columns: int = 8) -> np.ndarray:
@@ -113,8 +137,9 @@ def main(argv=None) -> dict:
     machine = machine_record(threads=args.threads, blas=blas)
 
     def save_outputs(epoch: int, history: dict) -> None:
-        samples = model.sample(48, np.random.default_rng(prior_codes_rng_seed))
+        samples = model.sample(64, np.random.default_rng(prior_codes_rng_seed))
         write_png(args.out / "samples.png", image_grid(samples, columns=8))
+        write_png(args.out / "traversal.png", image_grid(latent_traversal(model, shown), columns=TRAVERSAL_STEPS))
         reconstructions = model.reconstruct(shown)
         write_png(args.out / "reconstructions.png", image_grid(reconstruction_rows(shown, reconstructions)))
         path = model.interpolate(shown[0], shown[1], steps=10)
@@ -141,6 +166,7 @@ def main(argv=None) -> dict:
         rng=rng,
         on_epoch=save_outputs,
         max_seconds=None if args.max_minutes is None else 60.0 * args.max_minutes,
+        kl_warmup_steps=args.kl_warmup_steps,
     )
     final = evaluate_vae(model, held_out_faces, rng=picture_rng)
     total_seconds = time.perf_counter() - start

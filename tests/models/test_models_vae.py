@@ -87,6 +87,51 @@ def test_sampling_is_reproducible_with_a_seeded_rng():
     np.testing.assert_array_equal(first, second)
 
 
+def test_a_kl_weight_scales_only_the_kl_part_of_the_gradient_and_not_the_reported_loss():
+    model = tiny_models()["conv"]
+    x = np.random.default_rng(5).random((3, *model.image_shape))  # synthetic
+    gradients, losses = {}, {}
+    for weight in (0.0, 0.5, 1.0):
+        model.zero_grad()
+        losses[weight] = model.loss_and_backward(x, np.random.default_rng(7), kl_weight=weight)
+        gradients[weight] = {name: parameter.grad.copy() for name, parameter in model.named_parameters()}
+    assert losses[0.0] == losses[0.5] == losses[1.0]
+    # The gradient is linear in the weight: half-way is the mean of the ends, and the ends differ.
+    for name in gradients[1.0]:
+        np.testing.assert_allclose(gradients[0.5][name], 0.5 * (gradients[0.0][name] + gradients[1.0][name]),
+                                   rtol=1e-10, atol=1e-12, err_msg=name)
+    assert not np.allclose(gradients[0.0]["encoder.5.weight"], gradients[1.0]["encoder.5.weight"])
+
+
+def test_sampling_at_a_lower_temperature_decodes_the_same_codes_scaled():
+    model = MLPVAE(image_size=4, channels=1, latent_dim=2, hidden=(6,), rng=0)
+    z = np.random.default_rng(9).standard_normal((3, 2))
+    cold = model.sample(3, np.random.default_rng(9), temperature=0.5)
+    np.testing.assert_allclose(cold, np.clip(model.decode((0.5 * z).astype(np.float32)), 0, 1), atol=1e-6)
+    assert not np.allclose(cold, model.sample(3, np.random.default_rng(9)))
+    with pytest.raises(ValueError, match="temperature > 0"):
+        model.sample(3, np.random.default_rng(9), temperature=0.0)
+
+
+def test_a_latent_traversal_changes_one_coordinate_per_row(rng):
+    model = ConvVAE(image_size=16, channels=3, latent_dim=4, widths=(4, 8))
+    face = rng.random((3, 16, 16)).astype(np.float32)  # synthetic
+    values = np.linspace(-3, 3, 5)
+    grid = model.traverse(face, [2, 0], values)
+    assert grid.shape == (10, 3, 16, 16)
+    model.eval()
+    mu, _ = model.encode(face[None])
+    model.train()
+    expected = np.repeat(mu, 10, axis=0)
+    expected[:5, 2] = values
+    expected[5:, 0] = values
+    model.eval()
+    np.testing.assert_allclose(grid, np.clip(model.decode(expected.astype(np.float32)), 0, 1), atol=1e-6)
+    model.train()
+    with pytest.raises(ValueError, match=r"dimensions \[4\] are outside \[0, 4\)"):
+        model.traverse(face, [4], values)
+
+
 def test_vae_rejects_images_of_the_wrong_shape_or_dtype(rng):
     model = ConvVAE(image_size=16, channels=3, latent_dim=4, widths=(4, 8))
     with pytest.raises(ValueError, match=r"expects images of shape \(batch, 3, 16, 16\), got \(2, 3, 32, 32\)"):

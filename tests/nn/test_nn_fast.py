@@ -48,12 +48,19 @@ def test_transposed_matmul_is_a_transpose_times_b(rng, workers):
     np.testing.assert_allclose(_fast.transposed_matmul(a, b), a.T @ b, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("stride", [(1, 1), (2, 2), (2, 1)])
-def test_matmul_col2im_is_col2im_of_the_product(rng, workers, stride):
-    batch, height, width, c_in, c_out, kernel = 3, 4, 5, 2, 3, (3, 2)
+@pytest.mark.parametrize(
+    "kernel, stride, extra",
+    [((3, 2), (1, 1), 0), ((3, 2), (2, 2), 0), ((3, 2), (2, 1), 0), ((4, 4), (2, 2), 0), ((4, 2), (2, 1), 0),
+     ((4, 4), (2, 2), 1), ((6, 3), (3, 3), 2)],
+    ids=["stride 1", "offset by offset", "stride (2, 1)", "in blocks", "in blocks, (2, 1)",
+         "in blocks, a row and column more", "in blocks, stride 3"],
+)
+def test_matmul_col2im_is_col2im_of_the_product(rng, workers, kernel, stride, extra):
+    batch, height, width, c_in, c_out = 3, 4, 5, 2, 3
     x = rng.standard_normal((batch, height, width, c_in))
     weight_per_offset = rng.standard_normal((kernel[0] * kernel[1], c_in, c_out))
-    out_shape = (batch, (height - 1) * stride[0] + kernel[0], (width - 1) * stride[1] + kernel[1], c_out)
+    # ``extra``: an output taller and wider than the windows reach (a strided Conv2d's padded input can be).
+    out_shape = (batch, (height - 1) * stride[0] + kernel[0] + extra, (width - 1) * stride[1] + kernel[1] + extra, c_out)
     # The lesson's version: one product with the whole kernel, then col2im.
     weight_matrix = weight_per_offset.transpose(1, 0, 2).reshape(c_in, -1)
     windows = (x.reshape(-1, c_in) @ weight_matrix).reshape(batch, height, width, *kernel, c_out)
@@ -101,3 +108,11 @@ def test_batch_norm_helpers_match_the_plain_expressions(rng, workers):
         _fast.batch_norm_input_gradient(grad, centered, factor, grad_mean, scale),
         (centered * factor + grad - grad_mean) * scale,
     )
+
+
+def test_col2im_in_blocks_overwrites_its_buffer_with_col2im(rng):
+    cols = rng.standard_normal((2, 3, 4, 4, 6, 5))
+    out = np.full((2, 9, 13, 5), 7.0)  # stale values: must be overwritten, including the last row and column
+    result = _fast.col2im_in_blocks(cols, (2, 2), out=out)
+    assert result is out
+    np.testing.assert_allclose(out, col2im(cols, (2, 9, 13, 5), (2, 2)), rtol=1e-12, atol=1e-12)

@@ -38,6 +38,23 @@ def test_train_vae_rejects_too_few_images(rng):
         train_vae(model, images, images, epochs=1, batch_size=8, rng=rng, log=None)
 
 
+def test_a_kl_warm_up_weighs_the_kl_gradient_by_the_step_count(monkeypatch, rng):
+    images = rng.integers(0, 256, size=(40, 4, 4, 1), dtype=np.uint8)  # synthetic
+    model = MLPVAE(image_size=4, channels=1, latent_dim=2, hidden=(8,))
+    weights = []
+    original = type(model).loss_and_backward
+
+    def recording(self, x, rng, kl_weight=1.0):
+        weights.append(kl_weight)
+        return original(self, x, rng, kl_weight=kl_weight)
+
+    monkeypatch.setattr(type(model), "loss_and_backward", recording)
+    train_vae(model, images[:32], images[32:], epochs=2, batch_size=8, rng=rng, log=None, kl_warmup_steps=4)
+    assert weights == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="kl_warmup_steps must be >= 0"):
+        train_vae(model, images[:32], images[32:], epochs=1, batch_size=8, rng=rng, log=None, kl_warmup_steps=-1)
+
+
 def test_train_vae_records_every_curve_and_calls_on_epoch(rng):
     images = rng.integers(0, 256, size=(30, 4, 4, 1), dtype=np.uint8)  # synthetic
     model = MLPVAE(image_size=4, channels=1, latent_dim=2, hidden=(8,))

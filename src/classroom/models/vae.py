@@ -133,6 +133,9 @@ class ConvVAE(VAE):
             encoder_layers.append(LeakyReLU(0.2))
             previous = width
         encoder_layers += [Flatten(), Linear(flat, 2 * latent_dim, rng=rng, dtype=dtype)]
+        # The images need no gradient: the first convolution skips its input
+        # gradient (as in PyTorch, where the input has requires_grad=False).
+        encoder_layers[0].input_requires_grad = False
 
         decoder_layers = [
             Linear(latent_dim, flat, rng=rng, dtype=dtype),

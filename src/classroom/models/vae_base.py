@@ -196,7 +196,7 @@ class VAE(Module):
         return reconstruction + kl, reconstruction, kl
 
     # ------------------------------------------------------------ backward
-    def loss_and_backward(self, x: np.ndarray, rng: np.random.Generator):
+    def loss_and_backward(self, x: np.ndarray, rng: np.random.Generator, kl_weight: float = 1.0):
         """Compute the batch-mean negative ELBO and add its gradient to every parameter.
 
         The loss is ``mean over the batch of (reconstruction + kl)``. Its
@@ -207,7 +207,8 @@ class VAE(Module):
         2. the decoder's ``backward`` turns that into ``dL/dz``;
         3. through ``z = mu + exp(0.5 logvar) * eps``:
            ``dL/dmu = dL/dz``, ``dL/dlogvar = dL/dz * 0.5 * exp(0.5 logvar) * eps``;
-        4. plus the KL term: ``mu / B`` and ``0.5 (exp(logvar) - 1) / B``;
+        4. plus the KL term: ``mu / B`` and ``0.5 (exp(logvar) - 1) / B``
+           (times ``kl_weight``);
         5. the encoder's ``backward`` takes ``[dL/dmu, dL/dlogvar]``.
 
         Gradients are *added* to ``Parameter.grad``: call ``zero_grad()`` first.
@@ -218,6 +219,10 @@ class VAE(Module):
             Images in [0, 1] (use ``dequantize`` for 8-bit data), the model's dtype.
         rng : int or numpy.random.Generator
             Source of the reparameterisation noise.
+        kl_weight : float, default 1.0
+            Weight of the KL term in the *gradient* (a KL warm-up starts it
+            near 0 and raises it to 1). The returned values are always the
+            true, unweighted negative ELBO and its terms.
 
         Returns
         -------
@@ -247,8 +252,8 @@ class VAE(Module):
         grad_mu = grad_z
         grad_logvar = grad_z * 0.5 * std * eps
         # 4. The KL term, averaged over the batch.
-        grad_mu = grad_mu + mu / batch
-        grad_logvar = grad_logvar + 0.5 * (std * std - 1.0) / batch
+        grad_mu = grad_mu + kl_weight * mu / batch
+        grad_logvar = grad_logvar + kl_weight * 0.5 * (std * std - 1.0) / batch
         # 5. Through the encoder.
         self.encoder.backward(np.concatenate([grad_mu, grad_logvar], axis=1).astype(mu.dtype, copy=False))
 
@@ -264,7 +269,7 @@ class VAE(Module):
         finally:
             self.train(was_training)
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    def sample(self, n: int, rng: np.random.Generator, temperature: float = 1.0) -> np.ndarray:
         """Generate ``n`` images: ``z ~ N(0, I)`` through the decoder.
 
         The decoder's *mean* image is returned (not a noisy draw from
@@ -277,6 +282,11 @@ class VAE(Module):
             Number of images.
         rng : int or numpy.random.Generator
             Source of the latent vectors.
+        temperature : float, default 1.0
+            Scale of the latent draws, ``z = temperature * eps`` with
+            ``eps ~ N(0, I)``. 1 samples the model's own prior; below 1 keeps
+            ``z`` nearer the centre, where the training codes are densest
+            (cleaner, less varied images: say so when you show them).
 
         Returns
         -------
@@ -285,8 +295,50 @@ class VAE(Module):
         rng = as_generator(rng)
         if n < 1:
             raise ValueError(f"sample needs n >= 1, got {n}")
-        z = rng.standard_normal((n, self.latent_dim)).astype(self.dtype)
+        if not temperature > 0:
+            raise ValueError(f"sample needs temperature > 0, got {temperature}")
+        z = (temperature * rng.standard_normal((n, self.latent_dim))).astype(self.dtype)
         return np.clip(self._inference(lambda: self.decode(z)), 0.0, 1.0)
+
+    def traverse(self, x: np.ndarray, dimensions, values) -> np.ndarray:
+        """Decode one image's code with single latent coordinates swept over ``values``.
+
+        A *latent traversal*: encode ``x`` to its mean code ``mu``, then for
+        every dimension ``d`` in ``dimensions`` and every ``v`` in ``values``
+        decode ``mu`` with ``mu[d]`` replaced by ``v``. Each row of the result
+        shows what one coordinate of ``z`` controls (pose, light, hair...).
+
+        Parameters
+        ----------
+        x : ndarray of shape (channels, height, width)
+            One image in [0, 1].
+        dimensions : sequence of int
+            Latent coordinates to sweep, each in ``[0, latent_dim)``.
+        values : sequence of float
+            The values each swept coordinate takes (e.g. ``np.linspace(-3, 3, 8)``).
+
+        Returns
+        -------
+        ndarray of shape (len(dimensions) * len(values), channels, height, width)
+            Row-major: all values of the first dimension, then the next. Clipped to [0, 1].
+        """
+        dimensions = [int(d) for d in dimensions]
+        values = np.asarray(values, dtype=np.float64).ravel()
+        if not dimensions or values.size == 0:
+            raise ValueError("traverse needs at least one dimension and one value")
+        bad = [d for d in dimensions if not 0 <= d < self.latent_dim]
+        if bad:
+            raise ValueError(f"traverse: dimensions {bad} are outside [0, {self.latent_dim})")
+        image = np.asarray(x, dtype=self.dtype)[None]
+
+        def run():
+            mu, _ = self.encode(image)
+            codes = np.repeat(mu, len(dimensions) * values.size, axis=0)
+            for row, dimension in enumerate(dimensions):
+                codes[row * values.size : (row + 1) * values.size, dimension] = values
+            return self.decode(codes)
+
+        return np.clip(self._inference(run), 0.0, 1.0)
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         """Encode ``x`` and decode its mean code ``mu`` (no sampling noise).

@@ -35,8 +35,8 @@ from ._checks import (
     check_image_batch,
     check_same_dtype,
 )
-from ._fast import matmul_col2im
-from .im2col import as_pair, conv_transpose_output_hw, im2col, to_nhwc_contiguous
+from ._fast import Workspace, column_sums, matmul_col2im
+from .im2col import as_pair, conv_transpose_output_hw, im2col, pad_nhwc, to_nhwc_contiguous
 from .module import Module, Parameter
 from .parallel import for_each_slice
 
@@ -110,6 +110,8 @@ class ConvTranspose2d(Module):
         self.weight = Parameter(np.empty((self.in_channels, self.out_channels, kernel_h, kernel_w), dtype=dtype))
         self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
         self.reset_parameters(rng)
+        # Scratch arrays reused between calls (not learnable, not saved).
+        self._workspace = Workspace()
         self._cache = None
 
     def reset_parameters(self, rng=None) -> None:
@@ -182,11 +184,14 @@ class ConvTranspose2d(Module):
         weight_per_offset = self.weight.data.transpose(2, 3, 0, 1)
         weight_per_offset = weight_per_offset.reshape(kernel_h * kernel_w, self.in_channels, self.out_channels)
         full = matmul_col2im(inputs, weight_per_offset, self.kernel_size, self.stride, self._full_shape(x.shape))
-        # 2. Crop the padding off and add the bias.
+        # 2. Crop the padding off and add the bias (one pass: the sum is the cropped copy).
         pad_h, pad_w = self.padding
-        out = np.ascontiguousarray(full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :])
+        cropped = full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :]
+        out = np.empty(cropped.shape, dtype=cropped.dtype)
         if self.bias is not None:
-            out += self.bias.data
+            np.add(cropped, self.bias.data, out=out)
+        else:
+            np.copyto(out, cropped)
         self._cache = (inputs, x.shape) if self.training else None
         return out.transpose(0, 3, 1, 2)
 
@@ -207,14 +212,13 @@ class ConvTranspose2d(Module):
         grad_output = check_grad_shape(grad_output, expected, self)
         batch, _, height, width = input_shape
         _, _, out_h, out_w = expected
-        grad = grad_output.transpose(0, 2, 3, 1).astype(inputs.dtype, copy=False)
+        grad = to_nhwc_contiguous(grad_output).astype(inputs.dtype, copy=False)
         if self.bias is not None:
-            self.bias.grad += grad.sum(axis=(0, 1, 2))
-        # Put the gradient back on the uncropped canvas: im2col then gathers
-        # each input pixel's window, the windows the forward pass scattered into.
-        full = np.zeros(self._full_shape(input_shape), dtype=inputs.dtype)
-        pad_h, pad_w = self.padding
-        full[:, pad_h : pad_h + out_h, pad_w : pad_w + out_w, :] = grad
+            self.bias.grad += column_sums(grad.reshape(-1, self.out_channels))
+        # Put the gradient back on the uncropped canvas (zeros where the
+        # padding was cropped off): im2col then gathers each input pixel's
+        # window, the windows the forward pass scattered into.
+        full = pad_nhwc(grad, self.padding, out=self._workspace.padded("full", grad, self.padding))
         # im2col and the two products (``_window_gradients``) on each slice of
         # the batch in its own worker thread; the slices' parts of the weight
         # gradient add up.

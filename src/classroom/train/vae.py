@@ -85,6 +85,7 @@ def train_vae(
     log=print,
     on_epoch=None,
     max_seconds: float | None = None,
+    kl_warmup_steps: int = 0,
 ) -> dict:
     """Train with Adam on the negative ELBO; evaluate on held-out images after every epoch.
 
@@ -106,6 +107,11 @@ def train_vae(
     max_seconds : float, optional
         Time budget: stop before an epoch that would end after ``max_seconds``
         (estimated from the slowest epoch so far). Default None: no limit.
+    kl_warmup_steps : int, default 0
+        KL warm-up: the KL term's weight in the gradient grows linearly from
+        ``1 / kl_warmup_steps`` at the first step to 1 after
+        ``kl_warmup_steps`` steps (0: always 1). The recorded losses are the
+        true negative ELBO either way.
 
     Returns
     -------
@@ -119,6 +125,8 @@ def train_vae(
     rng = as_generator(rng)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if kl_warmup_steps < 0:
+        raise ValueError(f"kl_warmup_steps must be >= 0, got {kl_warmup_steps}")
     if len(train_images) < batch_size:
         raise ValueError(f"need at least batch_size={batch_size} training images, got {len(train_images)}")
     optimizer = Adam(model.parameters(), lr=lr)
@@ -129,6 +137,7 @@ def train_vae(
     dtype = model.dtype
     model.train()
     run_start = time.perf_counter()
+    step = 0
     for epoch in range(1, epochs + 1):
         if max_seconds is not None and history["seconds"]:
             elapsed = time.perf_counter() - run_start
@@ -143,7 +152,9 @@ def train_vae(
         for first in range(0, len(order) - batch_size + 1, batch_size):  # drop the last partial batch
             x = dequantize(train_images[order[first : first + batch_size]], rng, dtype=dtype)
             model.zero_grad()
-            neg_elbo, reconstruction, kl = model.loss_and_backward(x, rng)
+            step += 1
+            kl_weight = 1.0 if step >= kl_warmup_steps else step / kl_warmup_steps
+            neg_elbo, reconstruction, kl = model.loss_and_backward(x, rng, kl_weight=kl_weight)
             optimizer.step()
             history["batch_neg_elbo"].append(neg_elbo)
             history["batch_reconstruction"].append(reconstruction)
