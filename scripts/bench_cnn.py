@@ -234,29 +234,26 @@ def main(argv=None) -> int:
     torch_x = torch.from_numpy(x)
     torch_labels = torch.from_numpy(labels)
     torch_loss = torch.nn.CrossEntropyLoss()
-    torch_optimizer = torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9, nesterov=True)
 
-    def torch_train_step():
-        torch_optimizer.zero_grad()
-        torch_loss(twin(torch_x), torch_labels).backward()
-        torch_optimizer.step()
+    def torch_train_step_for(network, images):
+        """One SGD step of ``network`` on ``images``, as a function of no arguments."""
+        network_optimizer = torch.optim.SGD(network.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+
+        def step():
+            network_optimizer.zero_grad()
+            torch_loss(network(images), torch_labels).backward()
+            network_optimizer.step()
+
+        return step
 
     numpy_step_seconds, torch_step_seconds, step_ratio = alternating_block_times(
-        numpy_train_step, torch_train_step, args.repeats, warmup=2
+        numpy_train_step, torch_train_step_for(twin, torch_x), args.repeats, warmup=2
     )
-
     # ---- the same step with PyTorch in channels_last memory (its other CPU layout)
     twin_channels_last = torch_model_like(torch, model).to(memory_format=torch.channels_last)
-    torch_x_channels_last = torch_x.contiguous(memory_format=torch.channels_last)
-    channels_last_optimizer = torch.optim.SGD(twin_channels_last.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-
-    def torch_channels_last_step():
-        channels_last_optimizer.zero_grad()
-        torch_loss(twin_channels_last(torch_x_channels_last), torch_labels).backward()
-        channels_last_optimizer.step()
-
     numpy_step_again, torch_channels_last_seconds, channels_last_ratio = alternating_block_times(
-        numpy_train_step, torch_channels_last_step, args.repeats, warmup=2
+        numpy_train_step, torch_train_step_for(twin_channels_last, torch_x.contiguous(memory_format=torch.channels_last)),
+        args.repeats, warmup=2,
     )
     steps_per_epoch = math.ceil(args.train_size / args.batch_size)
 
