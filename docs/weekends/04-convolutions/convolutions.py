@@ -476,6 +476,16 @@ else:
 # to run (PyTorch's convolutions took 60 to 82 ms in six runs that day);
 # the training-step ratio stayed between 1.20 and 1.23.
 #
+# The benchmark also times PyTorch with its network and images in
+# `channels_last` memory, its other CPU layout for convolutions (the one the
+# NumPy layers use inside). On 2026-12-03, two runs of
+# `python scripts/bench_cnn.py --threads 2` on a slower day of the same
+# shared machine gave a training step at 1.13 and 1.20 times PyTorch's
+# default layout, and at 1.55 and 1.40 times PyTorch in `channels_last`,
+# which was the faster PyTorch in both runs (163 and 198 ms against 235
+# and 208 ms). Against the faster PyTorch the step is about 1.4 to 1.5
+# times as long.
+#
 # ### Where the time went
 #
 # The same benchmark on the first working version of these layers gave
