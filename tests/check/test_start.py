@@ -218,6 +218,9 @@ def test_check_all_in_a_fresh_course_folder_exits_non_zero(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
 
 
+# Weekend 4's row trains the CNN on real CIFAR-10 images: 512 s on a loaded two-core machine,
+# near the default 600 s, so the whole parametrisation gets the subprocess's own 1,800 s.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("name", _params())
 def test_reference_solutions_dropped_into_a_fresh_folder_pass(tmp_path, name):
     from classroom.check.core import NEEDS_DATA
