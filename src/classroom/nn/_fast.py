@@ -99,8 +99,8 @@ def matmul_col2im(x, weight_per_offset, kernel_size, stride, out_shape) -> np.nd
     then ``col2im``. Two routes make it faster, both splitting the batch
     between the worker threads:
 
-    * when the kernel is a whole number of strides (the VAE's 4x4 kernels
-      with stride 2), exactly that product, then ``col2im_in_blocks``, which
+    * when the stride is above 1 and the kernel a whole number of strides
+      (the VAE's 4x4 kernels with stride 2), exactly that product, then ``col2im_in_blocks``, which
       adds the windows in ``(kh / stride)**2`` long additions instead of
       ``kh * kw`` short ones;
     * otherwise the product is computed one kernel offset at a time and
@@ -128,7 +128,8 @@ def matmul_col2im(x, weight_per_offset, kernel_size, stride, out_shape) -> np.nd
     kernel_h, kernel_w = kernel_size
     out_channels = out_shape[3]
     out = np.empty(out_shape, dtype=x.dtype)
-    in_blocks = kernel_h % stride[0] == 0 and kernel_w % stride[1] == 0
+    # With stride 1 the blocks are single offsets: the offset-major route below is the faster one there.
+    in_blocks = stride != (1, 1) and kernel_h % stride[0] == 0 and kernel_w % stride[1] == 0
     # (c_in, kh * kw * c_out), columns ordered (kernel row, kernel column, output channel).
     weight_matrix = weight_per_offset.transpose(1, 0, 2).reshape(in_channels, -1) if in_blocks else None
 
